@@ -1,0 +1,127 @@
+#include "web/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "tests/integration/andon_process.h"
+#include "web/api_response.h"
+
+namespace andon::web {
+namespace {
+
+using andon::testing::HttpGet;
+using andon::testing::HttpRequestTo;
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void StartServer(HttpServerOptions opts = {}) {
+    opts.listen_address = "127.0.0.1:0";
+    server_ = std::make_unique<HttpServer>(opts);
+    server_->Handle("/echo", {"GET", "POST"}, [](const HttpRequest& req, HttpResponse& res) {
+      std::string out = req.method + " " + req.path;
+      for (const auto& [k, v] : req.params) out += " " + k + "=" + v;
+      res.body = out;
+    });
+    server_->Handle("/api/v1/label/", {"GET"}, [](const HttpRequest& req, HttpResponse& res) {
+      res.body = "prefix:" + req.path;
+    });
+    server_->Handle("/throws", {"GET"},
+                    [](const HttpRequest&, HttpResponse&) { throw std::runtime_error("boom"); });
+    server_->Handle("/api", {"GET"}, [](const HttpRequest&, HttpResponse& res) {
+      WriteApiSuccess(res, {{"a", 1}});
+    });
+    server_->SetObserver([this](std::string_view handler, int code, double) {
+      std::lock_guard lock(mu_);
+      observed_.push_back(std::string(handler) + " " + std::to_string(code));
+    });
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = server_->port();
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+
+  std::unique_ptr<HttpServer> server_;
+  uint16_t port_ = 0;
+  std::mutex mu_;
+  std::vector<std::string> observed_;
+};
+
+TEST_F(HttpServerTest, MergesQueryAndFormParamsAndDecodesThem) {
+  StartServer();
+  EXPECT_EQ(HttpGet(port_, "/echo?match%5B%5D=up&match[]=a+b").body,
+            "GET /echo match[]=up match[]=a b");
+  auto r = HttpRequestTo(port_, "POST", "/echo?x=1", "query=sum%28up%29&time=5",
+                         "application/x-www-form-urlencoded");
+  EXPECT_EQ(r.body, "POST /echo query=sum(up) time=5 x=1");
+}
+
+TEST_F(HttpServerTest, RoutesPrefixesAndAnswers404And405And500AsJson) {
+  StartServer();
+  EXPECT_EQ(HttpGet(port_, "/api/v1/label/job/values").body, "prefix:/api/v1/label/job/values");
+  auto missing = HttpGet(port_, "/nothing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.content_type, "application/json");
+  EXPECT_EQ(HttpRequestTo(port_, "PUT", "/echo").status, 405);
+  auto boom = HttpGet(port_, "/throws");
+  EXPECT_EQ(boom.status, 500);
+  EXPECT_NE(boom.body.find("boom"), std::string::npos);
+  EXPECT_EQ(HttpGet(port_, "/api").body, R"({"data":{"a":1},"status":"success"})");
+  // The server survived the throwing handler.
+  EXPECT_EQ(HttpGet(port_, "/echo").status, 200);
+}
+
+TEST_F(HttpServerTest, ReportsEachResponseToTheObserver) {
+  StartServer();
+  HttpGet(port_, "/echo");
+  HttpGet(port_, "/nothing");
+  server_->Stop();
+  std::lock_guard lock(mu_);
+  EXPECT_EQ(observed_, (std::vector<std::string>{"/echo 200", "other 404"}));
+}
+
+TEST_F(HttpServerTest, EnforcesBodyLimitWith413) {
+  HttpServerOptions opts;
+  opts.max_body_bytes = 100;
+  StartServer(opts);
+  auto r = HttpRequestTo(port_, "POST", "/echo", std::string(101, 'a'), "text/plain");
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("exceeds the limit of 100 bytes"), std::string::npos);
+  EXPECT_EQ(HttpRequestTo(port_, "POST", "/echo", std::string(100, 'a'), "text/plain").status, 200);
+}
+
+TEST_F(HttpServerTest, StopLetsTheRequestInFlightFinish) {
+  HttpServerOptions opts;
+  opts.listen_address = "127.0.0.1:0";
+  server_ = std::make_unique<HttpServer>(opts);
+  std::promise<void> entered;
+  server_->Handle("/slow", {"GET"}, [&](const HttpRequest&, HttpResponse& res) {
+    entered.set_value();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    res.body = "finished";
+  });
+  ASSERT_TRUE(server_->Start().ok());
+  auto pending =
+      std::async(std::launch::async, [port = server_->port()] { return HttpGet(port, "/slow"); });
+  entered.get_future().wait();
+  server_->Stop();
+  auto r = pending.get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "finished");
+}
+
+TEST(HttpServerStartTest, FailsOnBadAddressOrTakenPort) {
+  HttpServer bad(HttpServerOptions{.listen_address = "127.0.0.1:99999"});
+  EXPECT_EQ(bad.Start().message(), "listen address \"127.0.0.1:99999\": invalid port");
+  HttpServer first(HttpServerOptions{.listen_address = "127.0.0.1:0"});
+  ASSERT_TRUE(first.Start().ok());
+  HttpServer second(
+      HttpServerOptions{.listen_address = "127.0.0.1:" + std::to_string(first.port())});
+  Status s = second.Start();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("in use"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace andon::web

@@ -1,0 +1,28 @@
+// web/api_response.h
+//
+// The Prometheus API v1 JSON envelope: {"status":"success","data":...} on success and
+// {"status":"error","errorType":...,"error":...} on failure, with the HTTP status code
+// Prometheus uses for each error type.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "web/http_server.h"
+
+namespace andon::web {
+
+enum class ApiError {
+  kBadData,
+  kExecution,
+  kCanceled,
+  kTimeout,
+  kInternal,
+  kNotFound,
+  kUnavailable
+};
+
+void WriteApiSuccess(HttpResponse& res, const nlohmann::json& data);
+void WriteApiError(HttpResponse& res, ApiError type, std::string_view message);
+
+}  // namespace andon::web

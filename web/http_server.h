@@ -1,0 +1,112 @@
+// web/http_server.h
+//
+// HttpServer is Andon's HTTP/1.1 front door on Boost.Beast: asynchronous, keep-alive, with
+// bounded header and body sizes (431 / 413 with a JSON error before any handler runs),
+// read and write timeouts, and a graceful Stop() that stops accepting, lets requests in
+// flight finish and closes idle connections. Handlers run on the server's io_context
+// threads and must not block for long.
+//
+// Thread-safety: Handle() registrations happen before Start(); after that the routing
+// table is read-only. Start()/Stop() are called from one controlling thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+
+namespace andon::web {
+
+// One parsed HTTP request. `params` merges the URL query string and, for POST with
+// Content-Type application/x-www-form-urlencoded, the form body (multi-valued, in order).
+struct HttpRequest {
+  std::string method;
+  std::string path;    // decoded path, no query string
+  std::string target;  // raw request target
+  std::multimap<std::string, std::string> params;
+  std::map<std::string, std::string> headers;  // lower-cased names
+  std::string body;
+
+  // First value of a parameter, or `fallback` when absent.
+  std::string Param(const std::string& name, const std::string& fallback = "") const;
+  std::vector<std::string> Params(const std::string& name) const;
+  bool HasParam(const std::string& name) const { return params.count(name) > 0; }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
+
+// Called after each response with the route's name ("/api/v1/query", or "other" for
+// unrouted paths), the status code and the handling time; used for self-metrics.
+using HttpObserver = std::function<void(std::string_view handler, int status, double seconds)>;
+
+struct HttpServerOptions {
+  std::string listen_address = ":9090";  // host:port, ":port" means all interfaces
+  int threads = 2;
+  uint32_t max_header_bytes = 16 * 1024;
+  uint64_t max_body_bytes = 10 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds write_timeout{30000};
+  std::chrono::milliseconds shutdown_grace{10000};
+};
+
+// Splits "host:port" / ":port" / "[::1]:port"; errors name the address.
+Result<std::pair<std::string, uint16_t>> SplitListenAddress(const std::string& address);
+
+// Writes the JSON error body used for protocol-level failures (413, 431, 400, 404, 405).
+void SetJsonError(HttpResponse& res, int status, std::string_view error_type,
+                  std::string_view message);
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Routes an exact path for the given methods ("GET", "POST", ...). A path ending in '/'
+  // routes every path below it (longest prefix wins). A known path with another method
+  // answers 405.
+  void Handle(const std::string& path, std::vector<std::string> methods, HttpHandler handler);
+  void SetObserver(HttpObserver observer) { observer_ = std::move(observer); }
+
+  // Binds and starts the io threads. Fails (without starting) when the address is bad or
+  // the port is taken.
+  Status Start();
+  // The bound port (useful with port 0).
+  uint16_t port() const { return port_; }
+  // Stops accepting, waits up to shutdown_grace for in-flight requests, joins the threads.
+  void Stop();
+
+ private:
+  class Impl;
+  friend class Impl;
+  struct Route {
+    std::vector<std::string> methods;
+    HttpHandler handler;
+  };
+  void Dispatch(const HttpRequest& req, HttpResponse& res, std::string& route_name) const;
+
+  HttpServerOptions options_;
+  std::map<std::string, Route> exact_;
+  std::map<std::string, Route> prefix_;
+  HttpObserver observer_;
+  std::unique_ptr<Impl> impl_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace andon::web
