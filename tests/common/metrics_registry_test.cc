@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -329,6 +330,40 @@ TEST(MetricsRegistryTest, ConcurrentUpdatesFromSeveralThreadsSumExactly) {
   (*histograms)->WithLabels().Snapshot(&h);
   EXPECT_EQ(h.cumulative_counts, (std::vector<uint64_t>{100000, 200000, 200000}));
   EXPECT_EQ(h.sum, kTotal / 2 * 0.5 + kTotal / 2 * 5);
+}
+
+TEST(MetricsRegistryTest, GatherWhileOtherThreadsUpdateAndAddChildrenSeesMonotonicCounts) {
+  MetricsRegistry registry;
+  auto counters = registry.RegisterCounter("ops_total", "Ops.", {"worker", "n"});
+  ASSERT_TRUE(counters.ok());
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 2; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        (*counters)->WithLabels({std::to_string(t), std::to_string(i % 50)}).Inc();
+      }
+    });
+  }
+  std::thread scraper([&] {
+    double last_total = 0;
+    while (!done.load()) {
+      double total = 0;
+      for (const FamilySnapshot& f : registry.Gather()) {
+        for (const MetricSnapshot& m : f.metrics) total += m.value;
+      }
+      EXPECT_GE(total, last_total);
+      last_total = total;
+      TextExposition(registry.Gather());
+    }
+  });
+  for (auto& w : writers) w.join();
+  done.store(true);
+  scraper.join();
+  std::vector<FamilySnapshot> families = registry.Gather();
+  ASSERT_EQ(families.size(), 1u);
+  EXPECT_EQ(families[0].metrics.size(), 100u);
+  for (const MetricSnapshot& m : families[0].metrics) EXPECT_EQ(m.value, 40);
 }
 
 TEST(MetricsRegistryTest, UpdatesOnACachedChildAllocateNothing) {
