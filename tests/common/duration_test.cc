@@ -22,7 +22,8 @@ TEST(DurationTest, RejectsMalformedInputWithQuotedText) {
                           "99999999999999999999y"}) {
     auto r = ParseDurationMs(bad);
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.status().message(), std::string("not a valid duration string: \"") + bad + "\"");
+    EXPECT_EQ(r.status().message(),
+              std::string("not a valid duration string: \"") + bad + "\"");
   }
 }
 

@@ -1,7 +1,6 @@
 #include "common/logger.h"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 namespace andon {
@@ -22,8 +21,8 @@ TEST(LoggerTest, LogfmtQuotesValuesThatNeedIt) {
 TEST(LoggerTest, JsonLinesParseBackWithFieldsInOrder) {
   Logger logger;
   logger.Configure(LogLevel::kInfo, LogFormat::kJson);
-  std::string line =
-      logger.Format(LogLevel::kError, "tsdb", "commit failed", {{"err", "disk full\n"}});
+  std::string line = logger.Format(LogLevel::kError, "tsdb", "commit failed",
+                                   {{"err", "disk full\n"}});
   auto j = nlohmann::json::parse(line);
   EXPECT_EQ(j["level"], "error");
   EXPECT_EQ(j["component"], "tsdb");
