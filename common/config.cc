@@ -1127,17 +1127,67 @@ class Parser {
 // -----------------------------------------------------------------------------------------
 // The redacted dump.
 
+// A string scalar, double-quoted unless it reads back unambiguously as the same plain string
+// (so "true", "09:00", "-1", "(.*)" or "" keep their type when the dump is loaded again).
+struct Str {
+  const std::string& s;
+};
+
+bool NeedsQuotes(const std::string& s) {
+  if (s.empty() || s.back() == ':') return true;
+  char first = s[0];
+  if (!std::isalpha(static_cast<unsigned char>(first)) && first != '/' && first != '_') {
+    return true;
+  }
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("_./:@+=-").find(c) == std::string_view::npos) {
+      return true;
+    }
+  }
+  static const std::set<std::string> kKeywords = {"true", "false", "yes", "no",  "on",
+                                                  "off",  "y",     "n",   "null"};
+  return kKeywords.count(ToLower(s)) != 0;
+}
+
+YAML::Emitter& operator<<(YAML::Emitter& e, Str v) {
+  if (NeedsQuotes(v.s)) e << YAML::DoubleQuoted;
+  return e << v.s;
+}
+
+// A flow sequence of Str.
+struct StrList {
+  const std::vector<std::string>& v;
+};
+
+YAML::Emitter& operator<<(YAML::Emitter& e, StrList l) {
+  e << YAML::Flow << YAML::BeginSeq;
+  for (const std::string& s : l.v) e << Str{s};
+  return e << YAML::EndSeq;
+}
+
+std::string FormatByteSize(int64_t bytes) {
+  static constexpr std::pair<std::string_view, int> kUnits[] = {
+      {"EiB", 60}, {"PiB", 50}, {"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}};
+  for (auto [name, shift] : kUnits) {
+    if (bytes % (int64_t{1} << shift) == 0) {
+      return std::to_string(bytes >> shift) + std::string(name);
+    }
+  }
+  return std::to_string(bytes) + "B";
+}
+
 void EmitSecret(YAML::Emitter& e, std::string_view key, const Secret& secret,
                 const std::string& file, std::string_view file_key) {
   if (!file.empty()) {
-    e << YAML::Key << std::string(file_key) << YAML::Value << file;
+    e << YAML::Key << std::string(file_key) << YAML::Value << Str{file};
   } else if (!secret.empty()) {
     e << YAML::Key << std::string(key) << YAML::Value << secret.Redacted();
   }
 }
 
 void EmitString(YAML::Emitter& e, std::string_view key, const std::string& v) {
-  if (!v.empty()) e << YAML::Key << std::string(key) << YAML::Value << v;
+  if (!v.empty()) e << YAML::Key << std::string(key) << YAML::Value << Str{v};
 }
 
 void EmitDuration(YAML::Emitter& e, std::string_view key, int64_t ms) {
@@ -1145,13 +1195,13 @@ void EmitDuration(YAML::Emitter& e, std::string_view key, int64_t ms) {
 }
 
 void EmitList(YAML::Emitter& e, std::string_view key, const std::vector<std::string>& v) {
-  if (!v.empty()) e << YAML::Key << std::string(key) << YAML::Value << YAML::Flow << v;
+  if (!v.empty()) e << YAML::Key << std::string(key) << YAML::Value << StrList{v};
 }
 
 void EmitMap(YAML::Emitter& e, std::string_view key, const std::map<std::string, std::string>& m) {
   if (m.empty()) return;
   e << YAML::Key << std::string(key) << YAML::Value << YAML::BeginMap;
-  for (const auto& [k, v] : m) e << YAML::Key << k << YAML::Value << v;
+  for (const auto& [k, v] : m) e << YAML::Key << Str{k} << YAML::Value << Str{v};
   e << YAML::EndMap;
 }
 
@@ -1195,11 +1245,11 @@ void EmitRelabels(YAML::Emitter& e, std::string_view key, const std::vector<Rela
   for (const RelabelConfig& r : rs) {
     e << YAML::BeginMap;
     EmitList(e, "source_labels", r.source_labels);
-    e << YAML::Key << "separator" << YAML::Value << r.separator;
-    e << YAML::Key << "regex" << YAML::Value << r.regex;
+    e << YAML::Key << "separator" << YAML::Value << Str{r.separator};
+    e << YAML::Key << "regex" << YAML::Value << Str{r.regex};
     if (r.modulus != 0) e << YAML::Key << "modulus" << YAML::Value << r.modulus;
     EmitString(e, "target_label", r.target_label);
-    e << YAML::Key << "replacement" << YAML::Value << r.replacement;
+    e << YAML::Key << "replacement" << YAML::Value << Str{r.replacement};
     e << YAML::Key << "action" << YAML::Value << std::string(RelabelActionName(r.action));
     e << YAML::EndMap;
   }
@@ -1212,7 +1262,7 @@ void EmitDiscovery(YAML::Emitter& e, const T& s) {
     e << YAML::Key << "static_configs" << YAML::Value << YAML::BeginSeq;
     for (const StaticConfig& sc : s.static_configs) {
       e << YAML::BeginMap;
-      e << YAML::Key << "targets" << YAML::Value << YAML::Flow << sc.targets;
+      e << YAML::Key << "targets" << YAML::Value << StrList{sc.targets};
       EmitMap(e, "labels", sc.labels);
       e << YAML::EndMap;
     }
@@ -1222,7 +1272,7 @@ void EmitDiscovery(YAML::Emitter& e, const T& s) {
     e << YAML::Key << "file_sd_configs" << YAML::Value << YAML::BeginSeq;
     for (const FileSdConfig& f : s.file_sd_configs) {
       e << YAML::BeginMap;
-      e << YAML::Key << "files" << YAML::Value << YAML::Flow << f.files;
+      e << YAML::Key << "files" << YAML::Value << StrList{f.files};
       EmitDuration(e, "refresh_interval", f.refresh_interval_ms);
       e << YAML::EndMap;
     }
@@ -1237,7 +1287,7 @@ void EmitDiscovery(YAML::Emitter& e, const T& s) {
       EmitString(e, "kubeconfig_file", k.kubeconfig_file);
       e << YAML::Key << "namespaces" << YAML::Value << YAML::BeginMap;
       e << YAML::Key << "own_namespace" << YAML::Value << k.own_namespace;
-      e << YAML::Key << "names" << YAML::Value << YAML::Flow << k.namespaces;
+      e << YAML::Key << "names" << YAML::Value << StrList{k.namespaces};
       e << YAML::EndMap;
       if (!k.selectors.empty()) {
         e << YAML::Key << "selectors" << YAML::Value << YAML::BeginSeq;
@@ -1262,14 +1312,14 @@ void EmitDiscovery(YAML::Emitter& e, const T& s) {
 void EmitMatchers(YAML::Emitter& e, std::string_view key, const std::vector<Matcher>& ms) {
   if (ms.empty()) return;
   e << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
-  for (const Matcher& m : ms) e << m.ToString();
+  for (const Matcher& m : ms) e << Str{m.ToString()};
   e << YAML::EndSeq;
 }
 
 void EmitRoute(YAML::Emitter& e, const Route& r) {
   e << YAML::BeginMap;
   EmitString(e, "receiver", r.receiver);
-  if (r.group_by) e << YAML::Key << "group_by" << YAML::Value << YAML::Flow << *r.group_by;
+  if (r.group_by) e << YAML::Key << "group_by" << YAML::Value << StrList{*r.group_by};
   EmitMatchers(e, "matchers", r.matchers);
   if (r.continue_matching) e << YAML::Key << "continue" << YAML::Value << true;
   if (r.group_wait_ms) EmitDuration(e, "group_wait", *r.group_wait_ms);
@@ -1312,8 +1362,8 @@ void EmitSlack(YAML::Emitter& e, const SlackConfig& s) {
   if (!s.fields.empty()) {
     e << YAML::Key << "fields" << YAML::Value << YAML::BeginSeq;
     for (const SlackField& f : s.fields) {
-      e << YAML::BeginMap << YAML::Key << "title" << YAML::Value << f.title << YAML::Key << "value"
-        << YAML::Value << f.value;
+      e << YAML::BeginMap << YAML::Key << "title" << YAML::Value << Str{f.title} << YAML::Key
+        << "value" << YAML::Value << Str{f.value};
       if (f.short_field) e << YAML::Key << "short" << YAML::Value << *f.short_field;
       e << YAML::EndMap;
     }
@@ -1357,7 +1407,7 @@ void EmitRouter(YAML::Emitter& e, const RouterConfig& r) {
   EmitRoute(e, r.route);
   e << YAML::Key << "receivers" << YAML::Value << YAML::BeginSeq;
   for (const Receiver& rec : r.receivers) {
-    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << rec.name;
+    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Str{rec.name};
     if (!rec.slack_configs.empty()) {
       e << YAML::Key << "slack_configs" << YAML::Value << YAML::BeginSeq;
       for (const SlackConfig& s : rec.slack_configs) EmitSlack(e, s);
@@ -1392,7 +1442,7 @@ void EmitRouter(YAML::Emitter& e, const RouterConfig& r) {
   if (!r.time_intervals.empty()) {
     e << YAML::Key << "time_intervals" << YAML::Value << YAML::BeginSeq;
     for (const TimeInterval& ti : r.time_intervals) {
-      e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << ti.name;
+      e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << Str{ti.name};
       e << YAML::Key << "time_intervals" << YAML::Value << YAML::BeginSeq;
       for (const TimeIntervalSpec& s : ti.time_intervals) {
         e << YAML::BeginMap;
@@ -1400,7 +1450,7 @@ void EmitRouter(YAML::Emitter& e, const RouterConfig& r) {
           e << YAML::Key << "times" << YAML::Value << YAML::BeginSeq;
           for (const TimeRange& t : s.times) {
             e << YAML::Flow << YAML::BeginMap << YAML::Key << "start_time" << YAML::Value
-              << t.start_time << YAML::Key << "end_time" << YAML::Value << t.end_time
+              << Str{t.start_time} << YAML::Key << "end_time" << YAML::Value << Str{t.end_time}
               << YAML::EndMap;
           }
           e << YAML::EndSeq;
@@ -1422,7 +1472,7 @@ void EmitRouter(YAML::Emitter& e, const RouterConfig& r) {
 void EmitLimits(YAML::Emitter& e, int64_t body_size_limit, uint64_t sample_limit,
                 uint64_t label_limit, uint64_t name_len, uint64_t value_len) {
   if (body_size_limit != 0) {
-    e << YAML::Key << "body_size_limit" << YAML::Value << std::to_string(body_size_limit) + "B";
+    e << YAML::Key << "body_size_limit" << YAML::Value << FormatByteSize(body_size_limit);
   }
   e << YAML::Key << "sample_limit" << YAML::Value << sample_limit;
   e << YAML::Key << "label_limit" << YAML::Value << label_limit;
@@ -1714,7 +1764,7 @@ std::string Config::ToRedactedYaml() const {
       e << YAML::Key << "honor_timestamps" << YAML::Value << s.honor_timestamps;
       if (!s.params.empty()) {
         e << YAML::Key << "params" << YAML::Value << YAML::BeginMap;
-        for (const auto& [k, v] : s.params) e << YAML::Key << k << YAML::Value << YAML::Flow << v;
+        for (const auto& [k, v] : s.params) e << YAML::Key << Str{k} << YAML::Value << StrList{v};
         e << YAML::EndMap;
       }
       EmitDuration(e, "scrape_interval", s.scrape_interval_ms);

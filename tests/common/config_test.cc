@@ -922,7 +922,47 @@ TEST(ConfigTest, RedactedYamlOfFullFileReloadsToTheSameScrapeSettings) {
   EXPECT_EQ(dump.find("k8s-token"), std::string::npos);
   EXPECT_EQ(dump.find("static-token"), std::string::npos);
   EXPECT_THAT(dump, HasSubstr("scrape_interval: 15s"));
-  EXPECT_THAT(dump, HasSubstr("- team=\"payments\""));
+  EXPECT_THAT(dump, HasSubstr(R"(- "team=\"payments\"")"));
+  EXPECT_THAT(dump, HasSubstr("body_size_limit: 20MiB"));
+  EXPECT_THAT(dump, HasSubstr(R"(regex: "true")"));
+}
+
+TEST(ConfigTest, RedactedYamlOfASecretFreeConfigLoadsBackToItself) {
+  Result<Config> c = Parse(R"yaml(
+global: {scrape_interval: 20s, external_labels: {cluster: "on"}, body_size_limit: 1536KB}
+rule_files: ["rules/*.yml"]
+scrape_configs:
+  - job_name: "true"
+    params: {module: ["1"]}
+    tls_config: {server_name: x, min_version: TLS13}
+    static_configs: [{targets: ["a:1"], labels: {n: "-1"}}]
+    kubernetes_sd_configs: [{role: pod, selectors: [{role: pod, label: "a=b"}]}]
+    relabel_configs:
+      - {source_labels: [a, b], separator: ",", regex: "(.*): (x)", target_label: c}
+remote_write:
+  - url: http://rw/push
+    queue_config: {min_backoff: 1s}
+alerting:
+  alertmanagers: [{static_configs: [{targets: ["am:9093"]}]}]
+  route:
+    receiver: r
+    routes:
+      - {matchers: ['a=~"x: y"'], group_by: ["..."], continue: true, receiver: r}
+  receivers: [{name: r, webhook_configs: [{url_file: /dev/null}]}]
+  inhibit_rules: [{source_matchers: [a="1"], target_matchers: [b!="2"], equal: [c]}]
+  time_intervals:
+    - name: t
+      time_intervals: [{times: [{start_time: "00:00", end_time: "24:00"}], weekdays: [monday]}]
+)yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  std::string dump = c->ToRedactedYaml();
+  Result<Config> again = Parse(dump);
+  ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << dump;
+  EXPECT_EQ(again->ToRedactedYaml(), dump);
+  EXPECT_EQ(again->global.body_size_limit_bytes, 1536 * 1024);
+  EXPECT_EQ(again->scrape_configs[0].job_name, "true");
+  EXPECT_EQ(again->scrape_configs[0].relabel_configs[0].regex, "(.*): (x)");
+  EXPECT_EQ(again->alerting.router->route.routes[0].matchers[0].value, "x: y");
 }
 
 TEST(SecretTest, PrintsAsRedacted) {
