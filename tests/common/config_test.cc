@@ -1015,3 +1015,23 @@ TEST(AlertmanagerConfigTest, UnknownKeyIsAnError) {
 
 }  // namespace
 }  // namespace andon::config
+
+namespace andon::yaml {
+namespace {
+
+TEST(ByteSizeTest, ParsesPrometheusUnitsAsPowersOf1024) {
+  EXPECT_EQ(*ParseByteSize("0"), 0);
+  EXPECT_EQ(*ParseByteSize("512B"), 512);
+  EXPECT_EQ(*ParseByteSize("10MB"), 10 << 20);
+  EXPECT_EQ(*ParseByteSize("10MiB"), 10 << 20);
+  EXPECT_EQ(*ParseByteSize("1GB512MB"), (1LL << 30) + (512LL << 20));
+  EXPECT_EQ(*ParseByteSize("2EB"), 2LL << 60);
+  for (const char* bad : {"", "10", "MB", "10 MB", "1.5GB", "-1KB", "10mb", "8EB"}) {
+    auto r = ParseByteSize(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().message(), std::string("not a valid byte size: \"") + bad + "\"");
+  }
+}
+
+}  // namespace
+}  // namespace andon::yaml
