@@ -6,6 +6,7 @@
 //                               unset, the benchmark generates one in a temp dir with
 //                               ANDON_BACKFILL_TARGETS targets (default 2) x 1000 series x
 //                               720 samples at 15 s.
+//   ANDON_SHARED_DIR=<dir>      where targets.py lives (default: ../shared from the repo)
 //   ANDON_CHUNK_BENCH_REPORT=1  also print bytes/sample per metric family and per chunk size.
 //
 // Counters: bytes_per_sample (chunk bytes / samples), zstd_bytes_per_sample (the chunks
@@ -38,6 +39,7 @@ using tsdb::XorChunkIterator;
 constexpr uint32_t kPrometheusChunkSamples = 120;
 
 std::string SharedDir() {
+  if (const char* d = std::getenv("ANDON_SHARED_DIR")) return d;
   std::filesystem::path here(__FILE__);
   return (here.parent_path().parent_path().parent_path() / "shared").string();
 }
