@@ -1,6 +1,334 @@
-#include <cstdio>
+// cmd/main.cc: the `andon` executable. Parses flags, loads the configuration, wires the
+// layers together, and runs until SIGTERM/SIGINT (graceful: in-flight requests finish,
+// exit 0). SIGHUP and POST /-/reload re-read the configuration; a bad file keeps the old
+// one. Subcommands: `andon [serve]`, `andon check config FILE...`, `andon --version`.
+#include <unistd.h>
 
-int main() {
-  std::puts("andon " ANDON_VERSION);
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "common/duration.h"
+#include "common/flag_set.h"
+#include "common/logger.h"
+#include "common/metrics_registry.h"
+#include "common/process_metrics.h"
+#include "common/text_exposition_writer.h"
+#include "web/http_server.h"
+#include "web/status_api.h"
+
+#ifndef ANDON_REVISION
+#define ANDON_REVISION "unknown"
+#endif
+
+namespace andon {
+namespace {
+
+using config::Config;
+using config::LoadConfigFile;
+using config::ParseConfig;
+
+constexpr char kUsageHeader[] =
+    "usage: andon [<flags>] [serve]\n"
+    "       andon check config FILE...\n"
+    "       andon --version\n\n"
+    "The Andon monitoring and alerting server.\n\nFlags:\n";
+
+// Every flag of `andon serve`, with Prometheus's names and defaults.
+struct ServeFlags {
+  std::string config_file;
+  std::string listen_address = ":9090";
+  std::string external_url;
+  std::string tsdb_path = "data/";
+  std::string retention_time = "15d";
+  std::string retention_size = "0B";
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+  std::string read_timeout = "5m";
+  std::string max_connections = "512";
+  std::string max_body_bytes = "10485760";
+  bool enable_lifecycle = false;
+  bool help = false;
+  bool version = false;
+
+  void Declare(FlagSet& flags) {
+    flags.String("config.file", &config_file,
+                 "Andon configuration file path (empty: the embedded default).");
+    flags.String("web.listen-address", &listen_address,
+                 "Address to listen on for UI, API, and telemetry.");
+    flags.String("web.external-url", &external_url,
+                 "The URL under which Andon is externally reachable.");
+    flags.String("web.read-timeout", &read_timeout,
+                 "Maximum duration before timing out read of the request.");
+    flags.String("web.max-request-body-bytes", &max_body_bytes,
+                 "Maximum size of a request body; larger requests get 413.");
+    flags.Bool("web.enable-lifecycle", &enable_lifecycle,
+               "Enable shutdown and reload via HTTP request.");
+    flags.String("storage.tsdb.path", &tsdb_path, "Base path for metrics storage.");
+    flags.String("storage.tsdb.retention.time", &retention_time,
+                 "How long to retain samples in storage.");
+    flags.String("storage.tsdb.retention.size", &retention_size,
+                 "Maximum number of bytes that can be stored for blocks (0 = no limit).");
+    flags.String("log.level", &log_level,
+                 "Only log messages with the given severity or above: debug, info, warn, "
+                 "error.");
+    flags.String("log.format", &log_format, "Output format of log messages: logfmt, json.");
+    flags.Bool("help", &help, "Show this help.");
+    flags.Bool("version", &version, "Show application version.");
+  }
+};
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The configuration currently in force and the outcome of the last (re)load.
+class ConfigHolder {
+ public:
+  explicit ConfigHolder(std::string path) : path_(std::move(path)) {}
+
+  Status Load() {
+    Result<Config> cfg = path_.empty()
+                             ? ParseConfig(config::kDefaultConfigYaml, "<embedded default>", ".")
+                             : LoadConfigFile(path_);
+    std::lock_guard lock(mu_);
+    if (!cfg.ok()) {
+      last_ok_ = false;
+      return cfg.status();
+    }
+    current_ = std::make_shared<const Config>(std::move(cfg).value());
+    last_ok_ = true;
+    last_time_ = NowSeconds();
+    return Status::Ok();
+  }
+
+  std::shared_ptr<const Config> current() const {
+    std::lock_guard lock(mu_);
+    return current_;
+  }
+  bool last_ok() const {
+    std::lock_guard lock(mu_);
+    return last_ok_;
+  }
+  double last_time() const {
+    std::lock_guard lock(mu_);
+    return last_time_;
+  }
+
+ private:
+  std::string path_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const Config> current_;
+  bool last_ok_ = false;
+  double last_time_ = 0;
+};
+
+int CheckConfig(const std::vector<std::string>& files) {
+  if (files.empty()) {
+    std::fprintf(stderr, "andon check config: at least one FILE is required\n");
+    return 2;
+  }
+  int rc = 0;
+  for (const auto& file : files) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec) || access(file.c_str(), R_OK) != 0) {
+      std::fprintf(stderr, "Checking %s\n  FAILED: cannot read file\n", file.c_str());
+      rc = 2;
+      continue;
+    }
+    Result<Config> cfg = LoadConfigFile(file);
+    if (!cfg.ok()) {
+      std::fprintf(stderr, "Checking %s\n  FAILED: %s\n", file.c_str(),
+                   cfg.status().message().c_str());
+      if (rc == 0) rc = 1;
+      continue;
+    }
+    std::printf("Checking %s\n  SUCCESS: %zu scrape configs, %zu rule file patterns\n",
+                file.c_str(), cfg->scrape_configs.size(), cfg->rule_files.size());
+  }
+  return rc;
+}
+
+int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
+  auto retention = ParseDurationMs(flags.retention_time);
+  if (!retention.ok()) {
+    std::fprintf(stderr, "andon: --storage.tsdb.retention.time: %s\n",
+                 retention.status().message().c_str());
+    return 2;
+  }
+  auto read_timeout = ParseDurationMs(flags.read_timeout);
+  if (!read_timeout.ok()) {
+    std::fprintf(stderr, "andon: --web.read-timeout: %s\n",
+                 read_timeout.status().message().c_str());
+    return 2;
+  }
+  uint64_t max_body = 0;
+  try {
+    max_body = std::stoull(flags.max_body_bytes);
+  } catch (const std::exception&) {
+    std::fprintf(stderr, "andon: --web.max-request-body-bytes: not a number: %s\n",
+                 flags.max_body_bytes.c_str());
+    return 2;
+  }
+
+  ConfigHolder config(flags.config_file);
+  if (Status s = config.Load(); !s.ok()) {
+    LogError("main", "error loading config", {{"file", flags.config_file}, {"err", s.message()}});
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(flags.tsdb_path, ec);
+  if (ec) {
+    LogError("main", "cannot create storage directory",
+             {{"path", flags.tsdb_path}, {"err", ec.message()}});
+    return 1;
+  }
+
+  MetricsRegistry& registry = MetricsRegistry::Default();
+  if (Status s = RegisterBuildInfo(registry, ANDON_VERSION, ANDON_REVISION); !s.ok()) {
+    LogWarn("main", "build info metric not registered", {{"err", s.message()}});
+  }
+  if (Status s = RegisterProcessMetrics(registry); !s.ok()) {
+    LogWarn("main", "process metrics not registered", {{"err", s.message()}});
+  }
+  auto requests = registry.RegisterCounter("andon_http_requests_total", "Counter of HTTP requests.",
+                                           {"code", "handler"});
+  auto durations = registry.RegisterHistogram("andon_http_request_duration_seconds",
+                                              "Histogram of latencies for HTTP requests.",
+                                              {"handler"}, DefaultHistogramBuckets());
+  auto reload_ok = registry.RegisterGauge("andon_config_last_reload_successful",
+                                          "Whether the last configuration reload attempt was "
+                                          "successful.",
+                                          {});
+  auto reload_time = registry.RegisterGauge("andon_config_last_reload_success_timestamp_seconds",
+                                            "Timestamp of the last successful configuration "
+                                            "reload.",
+                                            {});
+  if (!requests.ok() || !durations.ok() || !reload_ok.ok() || !reload_time.ok()) {
+    LogError("main", "registering self-metrics failed");
+    return 1;
+  }
+  auto record_reload = [&] {
+    (*reload_ok)->WithLabels({}).Set(config.last_ok() ? 1 : 0);
+    (*reload_time)->WithLabels({}).Set(config.last_time());
+  };
+  record_reload();
+
+  std::mutex reload_mu;
+  auto reload = [&]() -> Status {
+    std::lock_guard lock(reload_mu);
+    Status s = config.Load();
+    record_reload();
+    if (s.ok()) {
+      LogInfo("main", "completed loading of configuration file", {{"file", flags.config_file}});
+    } else {
+      LogError("main", "error reloading config, keeping the old one",
+               {{"file", flags.config_file}, {"err", s.message()}});
+    }
+    return s;
+  };
+
+  std::atomic<bool> ready{false};
+  web::HttpServerOptions opts;
+  opts.listen_address = flags.listen_address;
+  opts.read_timeout = std::chrono::milliseconds(*read_timeout);
+  opts.max_body_bytes = max_body;
+  web::HttpServer server(opts);
+  server.SetObserver([&](std::string_view handler, int code, double secs) {
+    (*requests)->WithLabels({std::to_string(code), std::string(handler)}).Inc();
+    (*durations)->WithLabels({std::string(handler)}).Observe(secs);
+  });
+
+  web::StatusSources sources;
+  sources.build = {ANDON_VERSION, ANDON_REVISION, "", "", "", std::string(CompilerVersion())};
+  sources.flags = flag_set.Values();
+  sources.start_time_seconds = NowSeconds();
+  sources.storage_retention = flags.retention_time;
+  sources.config_yaml = [&] { return config.current()->ToRedactedYaml(); };
+  sources.metrics_text = [&] { return TextExposition(registry.Gather()); };
+  sources.reload = reload;
+  sources.ready = [&] { return ready.load(); };
+  sources.last_reload_ok = [&] { return config.last_ok(); };
+  sources.last_reload_time = [&] { return config.last_time(); };
+  sources.enable_lifecycle = flags.enable_lifecycle;
+  web::RegisterStatusApi(server, std::move(sources));
+
+  if (Status s = server.Start(); !s.ok()) {
+    LogError("main", "cannot start web server", {{"err", s.message()}});
+    return 1;
+  }
+  ready = true;
+  LogInfo("main", "server is ready to receive web requests",
+          {{"address", flags.listen_address}, {"port", std::to_string(server.port())}});
+
+  // The main thread waits for signals: SIGHUP reloads, SIGTERM/SIGINT stop.
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set signals(signals_ioc, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& err, int sig) {
+        if (err) return;
+        if (sig == SIGHUP) {
+          (void)reload();
+          signals.async_wait(on_signal);
+          return;
+        }
+        LogInfo("main", "received signal, exiting gracefully", {{"signal", strsignal(sig)}});
+      };
+  signals.async_wait(on_signal);
+  signals_ioc.run();
+
+  ready = false;
+  server.Stop();
+  LogInfo("main", "see you next time!");
   return 0;
 }
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  ServeFlags flags;
+  FlagSet flag_set;
+  flags.Declare(flag_set);
+  if (Status s = flag_set.Parse(args); !s.ok()) {
+    std::fprintf(stderr, "andon: error: %s, try --help\n", s.message().c_str());
+    return 2;
+  }
+  if (flags.help) {
+    std::printf("%s%s", kUsageHeader, flag_set.Usage().c_str());
+    return 0;
+  }
+  if (flags.version) {
+    std::printf("andon, version %s (revision: %s)\n  compiler: %s\n", ANDON_VERSION, ANDON_REVISION,
+                __VERSION__);
+    return 0;
+  }
+  auto level = ParseLogLevel(flags.log_level);
+  auto format = ParseLogFormat(flags.log_format);
+  if (!level.ok() || !format.ok()) {
+    std::fprintf(stderr, "andon: error: %s\n",
+                 (!level.ok() ? level.status() : format.status()).message().c_str());
+    return 2;
+  }
+  Logger::Global().Configure(*level, *format);
+
+  const auto& pos = flag_set.positional();
+  if (pos.empty() || pos[0] == "serve") return Serve(flags, flag_set);
+  if (pos[0] == "check" && pos.size() >= 2 && pos[1] == "config") {
+    return CheckConfig(std::vector<std::string>(pos.begin() + 2, pos.end()));
+  }
+  std::fprintf(stderr, "andon: error: unknown command \"%s\", try --help\n", pos[0].c_str());
+  return 2;
+}
+
+}  // namespace
+}  // namespace andon
+
+int main(int argc, char** argv) { return andon::Main(argc, argv); }
