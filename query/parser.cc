@@ -22,6 +22,9 @@ struct Failure {
   std::string message;
 };
 
+// Far above any real query; keeps recursive walks of the tree well within thread stacks.
+constexpr int kMaxExprDepth = 1000;
+
 constexpr int kPrecOr = 1;
 constexpr int kPrecAndUnless = 2;
 constexpr int kPrecComparison = 3;
@@ -282,11 +285,26 @@ class Parser {
     return next_;
   }
 
+  // Bounds the depth of the tree (and so the recursion of everything that walks it): every
+  // node that can wrap or chain others counts one level on the current path.
+  void Deeper() {
+    if (++depth_ > kMaxExprDepth) {
+      Fail({tok_.pos, tok_.end()},
+           fmt::format("expression nests deeper than {} levels", kMaxExprDepth));
+    }
+  }
+
   ExprPtr ParseBinary(int min_prec) {
+    int saved_depth = depth_;
+    Deeper();
     ExprPtr lhs = ParseUnary();
     for (;;) {
       int prec = BinaryPrecedence(tok_.type);
-      if (prec == 0 || prec < min_prec) return lhs;
+      if (prec == 0 || prec < min_prec) {
+        depth_ = saved_depth;
+        return lhs;
+      }
+      Deeper();
       auto bin = std::make_unique<BinaryExpr>();
       bin->op = ToBinaryOp(tok_.type);
       Advance();
@@ -382,6 +400,7 @@ class Parser {
     for (;;) {
       switch (tok_.type) {
         case TokenType::kLeftBracket:
+          Deeper();
           e = ParseRangeOrSubquery(std::move(e));
           break;
         case TokenType::kOffset: {
@@ -903,6 +922,7 @@ class Parser {
   Token next_;
   bool has_next_ = false;
   uint32_t last_closing_ = 0;
+  int depth_ = 0;
 };
 
 ParseError MakeError(std::string_view input, const Failure& f) {

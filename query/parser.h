@@ -5,7 +5,9 @@
 // same type checks Prometheus runs after parsing. It stops at the first error and reports
 // it with its position and Prometheus's wording, e.g. `1:14: parse error: unexpected
 // <op:+>` or `1:1: parse error: expected type range vector in call to function "rate", got
-// instant vector`. Stateless functions; safe to call from any thread.
+// instant vector`. Trees deeper than 1000 levels are rejected ("expression nests deeper
+// than 1000 levels") so that no input can exhaust the stack. Stateless functions; safe to
+// call from any thread.
 #pragma once
 
 #include <cstdint>

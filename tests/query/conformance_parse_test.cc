@@ -90,5 +90,41 @@ TEST(ConformanceParseTest, EveryEvalExpressionParsesAndRoundTrips) {
   EXPECT_EQ(fails_at_parse, 0);
 }
 
+TEST(ConformanceParseTest, TruncatedAndMutatedExpressionsFailCleanlyWithinBounds) {
+  auto lines = LoadEvalLines();
+  ASSERT_GT(lines.size(), 500u);
+  const std::string kInserts[] = {"(", ")", "[", "]",  "{", "}",        "\"", "'",    "`", ":",
+                                  ",", "@", "-", "=~", "!", " offset ", "\\", "\xff", "#", "5m"};
+  size_t inputs = 0;
+  size_t rejected = 0;
+  auto check = [&](const std::string& q) {
+    ++inputs;
+    ParseError err;
+    auto r = ParseExpr(q, &err);
+    if (r.ok()) {
+      auto again = ParseExpr((*r)->String());
+      ASSERT_TRUE(again.ok()) << q << " -> " << (*r)->String();
+      EXPECT_TRUE(Equal(**r, **again)) << q;
+      return;
+    }
+    ++rejected;
+    EXPECT_LE(err.pos.start, q.size()) << q;
+    EXPECT_GE(err.line, 1) << q;
+    EXPECT_GE(err.column, 1) << q;
+    EXPECT_FALSE(err.message.empty()) << q;
+  };
+  for (const EvalLine& l : lines) {
+    const std::string& e = l.expr;
+    for (size_t n = 0; n < e.size(); ++n) check(e.substr(0, n));
+    for (size_t i = 0; i < e.size(); i += 3) {
+      check(e.substr(0, i) + e.substr(i + 1));
+      check(e.substr(0, i) + kInserts[i % std::size(kInserts)] + e.substr(i));
+    }
+  }
+  EXPECT_GT(rejected, inputs / 2);
+  std::cout << "[robustness] " << inputs << " truncated/mutated inputs, " << rejected
+            << " rejected with an in-bounds error\n";
+}
+
 }  // namespace
 }  // namespace andon::query

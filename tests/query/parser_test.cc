@@ -618,6 +618,29 @@ TEST(ParserTest, ErrorCarriesByteRangeAndLineColumn) {
   EXPECT_EQ(e.message, "error parsing regexp: missing closing ): `^(?:()$`");
 }
 
+TEST(ParserTest, RejectsPathologicallyDeepQueriesWithoutExhaustingTheStack) {
+  auto repeat = [](std::string_view s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  // Deep but reasonable nesting still parses and prints.
+  std::string ok = repeat("(", 300) + "foo" + repeat(")", 300);
+  auto e = ParseExpr(ok);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ((*e)->String(), ok);
+  EXPECT_EQ(ErrorOf(repeat("a + ", 900) + "a"), "OK");
+
+  for (const std::string& q :
+       {repeat("(", 100000) + "foo" + repeat(")", 100000), repeat("a + ", 100000) + "a",
+        repeat("-", 100000) + "a", repeat("abs(", 100000) + "a" + repeat(")", 100000),
+        "a" + repeat("[5m:]", 100000), repeat("a ^ ", 100000) + "a"}) {
+    ParseError err;
+    ASSERT_FALSE(ParseExpr(q, &err).ok());
+    EXPECT_EQ(err.message, "expression nests deeper than 1000 levels");
+  }
+}
+
 TEST(ParserTest, CloneProducesAnEqualIndependentTree) {
   auto e = MustParse("sum by (a) (rate(foo{b=~\"c.*\"}[5m] offset 1m)) / on(a) group_left bar");
   ExprPtr c = e->Clone();
