@@ -7,11 +7,6 @@
 
 // The bench binaries link andon_tsdb and andon_common only; until andon_query joins that
 // link line, the query sources are compiled into this binary.
-#include "query/ast.cc"        // NOLINT(bugprone-suspicious-include)
-#include "query/functions.cc"  // NOLINT(bugprone-suspicious-include)
-#include "query/lexer.cc"      // NOLINT(bugprone-suspicious-include)
-#include "query/parser.cc"     // NOLINT(bugprone-suspicious-include)
-#include "query/printer.cc"    // NOLINT(bugprone-suspicious-include)
 
 namespace andon::query {
 namespace {
