@@ -131,8 +131,7 @@ class ChunkIterator {
 class RocksDbStore {
  public:
   using SeriesCallback = std::function<Status(uint64_t ref, std::span<const LabelView> labels)>;
-  using SamplesCallback =
-      std::function<Status(uint64_t seq, std::span<const WalSample> samples)>;
+  using SamplesCallback = std::function<Status(uint64_t seq, std::span<const WalSample> samples)>;
 
   static Result<std::unique_ptr<RocksDbStore>> Open(const std::string& dir,
                                                     const StoreOptions& options);

@@ -134,9 +134,8 @@ TEST_F(RocksDbStoreTest, LogBatchAndReplayRoundTripBitExact) {
 
   Replayed r = ReplayAll(*store);
   ASSERT_EQ(r.series.size(), 2u);
-  EXPECT_THAT(r.series[1ull << 40],
-              ElementsAre(StoredLabel{"__name__", "weird"},
-                          StoredLabel{"v", std::string("a\0b\x01", 4)}));
+  EXPECT_THAT(r.series[1ull << 40], ElementsAre(StoredLabel{"__name__", "weird"},
+                                                StoredLabel{"v", std::string("a\0b\x01", 4)}));
   ASSERT_EQ(r.records.size(), 2u);
   const auto& got = r.records[1];
   ASSERT_EQ(got.size(), samples.size());
@@ -297,9 +296,8 @@ TEST_F(RocksDbStoreTest, ChunksComeBackInTimeOrderAcrossPartitions) {
     EXPECT_TRUE(it.status().ok()) << it.status().ToString();
     return got;
   };
-  EXPECT_THAT(read(-10000, 10000),
-              ElementsAre("c-700@-700--1", "c500@500-999", "c1200@1200-1800",
-                          "c2500@2500-2900", "c3900@3900-4600"));
+  EXPECT_THAT(read(-10000, 10000), ElementsAre("c-700@-700--1", "c500@500-999", "c1200@1200-1800",
+                                               "c2500@2500-2900", "c3900@3900-4600"));
   EXPECT_THAT(read(1000, 2600), ElementsAre("c1200@1200-1800", "c2500@2500-2900"));
   EXPECT_THAT(read(4200, 4300), ElementsAre("c3900@3900-4600"));  // started a partition earlier
   EXPECT_THAT(read(3000, 3800), ElementsAre());
@@ -318,7 +316,7 @@ TEST_F(RocksDbStoreTest, PostingsAnswerPerTimeRange) {
   LogSeries(*store, 1, {{"__name__", "up"}, {"job", "api"}});
   LogSeries(*store, 2, {{"__name__", "up"}, {"job", "db"}});
   LogSeries(*store, 3, {{"__name__", "up"}, {"job", std::string("a\0z", 3)}, {"zone", "x"}});
-  ASSERT_TRUE(store->PutChunk(1, 100, 900, "").ok());   // partition 0
+  ASSERT_TRUE(store->PutChunk(1, 100, 900, "").ok());    // partition 0
   ASSERT_TRUE(store->PutChunk(1, 1100, 1900, "").ok());  // partition 1
   ASSERT_TRUE(store->PutChunk(2, 1100, 1900, "").ok());  // partition 1
   ASSERT_TRUE(store->PutChunk(3, 2100, 2900, "").ok());  // partition 2
