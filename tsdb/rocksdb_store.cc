@@ -684,6 +684,7 @@ Status RocksDbStore::LogBatch(std::span<const WalSeries> new_series,
                               std::span<const WalSample> samples, uint64_t* seq_out) {
   thread_local rocksdb::WriteBatch batch;
   thread_local std::string key, value;
+  if (seq_out != nullptr) *seq_out = 0;
   batch.Clear();
   for (const WalSeries& s : new_series) {
     key.clear();

@@ -14,6 +14,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace andon::tsdb {
@@ -451,6 +452,43 @@ TEST_F(RocksDbStoreTest, ReplayStopsWithTheCallbacksError) {
                          [](uint64_t, auto) { return Status::Ok(); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "head full");
+}
+
+TEST_F(RocksDbStoreTest, ConcurrentLoggingChunkWritesAndReadsLoseNothing) {
+  auto store = OpenNarrow();
+  for (uint64_t ref = 1; ref <= 8; ++ref) LogSeries(*store, ref, {{"s", std::to_string(ref)}});
+  constexpr int kBatches = 300;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2; ++w) {
+    threads.emplace_back([&, w] {
+      std::vector<WalSample> samples(50);
+      for (int b = 0; b < kBatches; ++b) {
+        for (size_t i = 0; i < samples.size(); ++i) samples[i] = {1 + i % 8, w * 100000 + b, 1.0};
+        EXPECT_TRUE(store->LogBatch({}, samples).ok());
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int c = 0; c < 200; ++c) {
+      EXPECT_TRUE(store->PutChunk(1 + c % 8, c * 100, c * 100 + 99, "chunk").ok());
+    }
+  });
+  threads.emplace_back([&] {
+    for (int r = 0; r < 200; ++r) {
+      for (ChunkIterator it = store->Chunks(1, 0, 100000); it.Next();) {
+        EXPECT_EQ(it.bytes(), "chunk");
+      }
+      EXPECT_TRUE(store->RefsForLabel("s", "1", 0, 100000).ok());
+      store->Partitions();
+    }
+  });
+  for (auto& t : threads) t.join();
+  Replayed r = ReplayAll(*store);
+  EXPECT_EQ(r.records.size(), 2u * kBatches);
+  EXPECT_EQ(r.stats.samples, 2u * kBatches * 50);
+  EXPECT_EQ(store->LastWalSeq(), 2u * kBatches);
+  EXPECT_EQ(store->Partitions().size(), 20u);
+  EXPECT_THAT(*store->AllRefsInRange(0, 100000), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8));
 }
 
 // A file system whose writable files fail with "no space" while fail is set.
