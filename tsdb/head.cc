@@ -31,7 +31,7 @@ void AtomicMax(std::atomic<int64_t>& a, int64_t v) {
 class HeadAppender final : public Appender {
  public:
   explicit HeadAppender(Head* head) : head_(head) {}
-  ~HeadAppender() override = default;
+  ~HeadAppender() override { Clear(); }
 
   Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) override;
   Status Commit() override;
@@ -41,6 +41,10 @@ class HeadAppender final : public Appender {
   void Clear() {
     samples_.clear();
     new_series_.clear();
+    if (in_transaction_) {
+      in_transaction_ = false;
+      head_->ExitTransaction();
+    }
   }
   // Rejects (and counts) a sample the committed series would refuse.
   Status CheckCommitted(SeriesRef ref, int64_t t, double v, bool* found);
@@ -51,6 +55,7 @@ class HeadAppender final : public Appender {
   std::vector<uint32_t> order_;
   std::array<uint32_t, Head::kStripes + 1> starts_{};
   std::vector<NewSeries> new_series_;
+  bool in_transaction_ = false;
 };
 
 Status HeadAppender::CheckCommitted(SeriesRef ref, int64_t t, double v, bool* found) {
@@ -77,6 +82,10 @@ Result<SeriesRef> HeadAppender::Append(SeriesRef ref, const Labels& labels, int6
   if (t < head_->min_valid_time_.load(std::memory_order_relaxed)) {
     head_->out_of_bounds_.fetch_add(1, std::memory_order_relaxed);
     return Status::InvalidArgument(std::string(kErrOutOfBounds));
+  }
+  if (!in_transaction_) {
+    head_->EnterTransaction();
+    in_transaction_ = true;
   }
   bool found = false;
   if (ref != 0) {
@@ -189,6 +198,17 @@ Head::~Head() {
     for (auto& slot : block->slots) delete slot.load(std::memory_order_relaxed);
     delete block;
   }
+}
+
+void Head::EnterTransaction() {
+  std::unique_lock lock(txn_mu_);
+  txn_cv_.wait(lock, [&] { return !gc_removing_; });
+  ++open_transactions_;
+}
+
+void Head::ExitTransaction() {
+  std::lock_guard lock(txn_mu_);
+  if (--open_transactions_ == 0 && gc_removing_) txn_cv_.notify_all();
 }
 
 std::unique_ptr<Appender> Head::NewAppender() { return std::make_unique<HeadAppender>(this); }
@@ -345,9 +365,7 @@ GcResult Head::Gc(int64_t min_time) {
   std::lock_guard gc_lock(gc_mu_);
   GcResult result;
   AtomicMax(min_valid_time_, min_time);
-  const SeriesRef watermark = gc_empty_watermark_;
   const SeriesRef end = next_ref_.load(std::memory_order_acquire);
-  gc_empty_watermark_ = end;
 
   // Pass 1: truncate every series and collect the ones left empty.
   std::vector<SeriesRef> dead;
@@ -357,17 +375,24 @@ GcResult Head::Gc(int64_t min_time) {
     for (SeriesRef ref = st == 0 ? kStripes : st; ref < end; ref += kStripes) {
       HeadSeries* s = Lookup(ref);
       if (s == nullptr) continue;
-      bool had_samples = !s->empty();
       result.samples_removed += s->TruncateBefore(min_time);
       if (s->empty()) {
-        if (had_samples || ref < watermark) dead.push_back(ref);
+        dead.push_back(ref);
       } else {
         new_min = std::min(new_min, s->min_time());
       }
     }
   }
 
-  // Pass 2: unlink the dead from the map (map stripe, then data stripe), then the index.
+  // Pass 2, with no transaction open: a series still empty now belongs to no transaction
+  // (created by a rolled-back one, or truncated), so it can go. Unlink it from the map
+  // (map stripe, then data stripe), then from the index.
+  {
+    std::unique_lock lock(txn_mu_);
+    txn_cv_.wait(lock, [&] { return !gc_removing_; });
+    gc_removing_ = true;
+    txn_cv_.wait(lock, [&] { return open_transactions_ == 0; });
+  }
   std::vector<SeriesRef> removed_refs;
   std::vector<Labels> removed_labels;
   for (SeriesRef ref : dead) {
@@ -400,6 +425,11 @@ GcResult Head::Gc(int64_t min_time) {
     removed_labels.push_back(std::move(labels));
     num_series_.fetch_sub(1, std::memory_order_relaxed);
   }
+  {
+    std::lock_guard lock(txn_mu_);
+    gc_removing_ = false;
+  }
+  txn_cv_.notify_all();
   index_.Remove(removed_refs, removed_labels);
   result.series_removed = removed_refs.size();
 

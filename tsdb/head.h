@@ -23,6 +23,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -100,9 +101,11 @@ class Head {
   // the usual order checks. Samples of unknown refs are skipped and counted.
   Status Replay(std::span<const NewSeries> series, std::span<const RefSample> samples);
 
-  // Drops samples older than min_time, then removes series left without samples (and
-  // series that never got a sample since the previous Gc) from the map and the index.
-  // Later samples older than min_time are rejected as out of bounds.
+  // Drops samples older than min_time, then removes series left without samples from the
+  // map and the index. Later samples older than min_time are rejected as out of bounds.
+  // The removal step waits for open transactions to finish and holds new ones back (so a
+  // series an open transaction uses is never removed under it): never call Gc() from a
+  // thread that has an Appender with uncommitted samples.
   GcResult Gc(int64_t min_time);
 
   // 0 when the label set has no series.
@@ -164,6 +167,11 @@ class Head {
   void InsertLocked(MapStripe& ms, uint64_t hash, SeriesRef ref, HeadSeries* series);
   void EnsureBlock(SeriesRef ref);
 
+  // Appender transactions enter before their first Append and exit on Commit/Rollback;
+  // Gc's removal step drains them and holds new ones back (writer-preferring).
+  void EnterTransaction();
+  void ExitTransaction();
+
   enum class Verdict { kAppend, kIgnore, kOutOfOrder, kDuplicate };
   static Verdict Check(const HeadSeries& s, int64_t t, double v);
   void NoteTimes(int64_t mint, int64_t maxt);
@@ -173,8 +181,11 @@ class Head {
   std::mutex blocks_mu_;
   std::atomic<uint64_t> next_ref_{1};
   std::atomic<int64_t> min_valid_time_{std::numeric_limits<int64_t>::min()};
-  SeriesRef gc_empty_watermark_ = 0;  // guarded by gc_mu_
-  std::mutex gc_mu_;
+  std::mutex gc_mu_;  // one Gc at a time
+  std::mutex txn_mu_;
+  std::condition_variable txn_cv_;
+  int open_transactions_ = 0;  // guarded by txn_mu_
+  bool gc_removing_ = false;   // guarded by txn_mu_
   // Replayed refs whose labels already had another ref. Only touched by Replay().
   std::unordered_map<SeriesRef, SeriesRef> replay_aliases_;
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tsdb/head_querier.h"
@@ -295,16 +296,30 @@ TEST_F(HeadWithTenSeries, GcRemovesIdleSeriesFromMapAndIndex) {
   EXPECT_EQ(Pods({M(Type::kEqual, "pod", "p5")}), (std::vector<std::string>{"p5"}));
 }
 
-TEST(HeadTest, GcKeepsSeriesCreatedSinceThePreviousGcEvenWithoutSamples) {
+TEST(HeadTest, GcRemovesSeriesLeftEmptyByARollback) {
   Head head;
   auto app = head.NewAppender();
   ASSERT_TRUE(app->Append(0, Labels({{"__name__", "a"}}), 1000, 1).ok());
   app->Rollback();  // the series exists, without samples
   EXPECT_EQ(head.NumSeries(), 1u);
-  EXPECT_EQ(head.Gc(0).series_removed, 0u);  // may belong to an open transaction
   EXPECT_EQ(head.Gc(0).series_removed, 1u);
   EXPECT_EQ(head.NumSeries(), 0u);
   EXPECT_TRUE(head.NewQuerier()->LabelNames({})->empty());
+}
+
+TEST(HeadTest, GcNeverRemovesASeriesUnderAnOpenTransaction) {
+  Head head;
+  auto app = head.NewAppender();
+  Labels a{{"__name__", "a"}};
+  SeriesRef ref = *app->Append(0, a, 1000, 1);  // new, empty series; transaction open
+  std::thread gc([&] { head.Gc(0); });  // its removal step waits for the commit
+  ASSERT_TRUE(app->Append(ref, Labels(), 2000, 2).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  gc.join();
+  EXPECT_EQ(head.RefForLabels(a), ref);
+  auto s = SelectAll(head, {M(Type::kEqual, "__name__", "a")});
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].samples.size(), 2u);
 }
 
 uint64_t ConstantHash(const Labels&) { return 42; }
