@@ -153,9 +153,9 @@ void RunSelect(benchmark::State& state, std::vector<LabelMatcher> ms) {
 }
 
 void BM_SelectRegexOver100k(benchmark::State& state) {
-  RunSelect(state, {LabelMatcher::MustMake(LabelMatcher::Type::kEqual, "__name__",
-                                           "http_requests_total"),
-                    LabelMatcher::MustMake(LabelMatcher::Type::kRegexMatch, "pod", "api-1.*")});
+  RunSelect(state,
+            {LabelMatcher::MustMake(LabelMatcher::Type::kEqual, "__name__", "http_requests_total"),
+             LabelMatcher::MustMake(LabelMatcher::Type::kRegexMatch, "pod", "api-1.*")});
 }
 BENCHMARK(BM_SelectRegexOver100k)->Unit(benchmark::kMillisecond);
 

@@ -67,8 +67,9 @@ const char* GetVarint(const char* p, const char* end, uint32_t* v) {
 }
 
 bool InNameSet(std::string_view name, std::span<const std::string> names) {
-  return std::binary_search(names.begin(), names.end(), name,
-                            [](auto a, auto b) { return std::string_view(a) < std::string_view(b); });
+  return std::binary_search(names.begin(), names.end(), name, [](auto a, auto b) {
+    return std::string_view(a) < std::string_view(b);
+  });
 }
 
 uint64_t HashLabel(uint64_t h, const Label& l) {
@@ -167,11 +168,21 @@ std::string QuoteLabelValue(std::string_view s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\x";
@@ -356,11 +367,29 @@ bool operator==(const Labels& a, const Labels& b) {
 
 int Compare(const Labels& a, const Labels& b) {
   if (a.rep_ == b.rep_) return 0;
-  auto ia = a.begin(), ea = a.end();
-  auto ib = b.begin(), eb = b.end();
-  for (; ia != ea && ib != eb; ++ia, ++ib) {
+  std::string_view pa = a.Packed(), pb = b.Packed();
+  // Labels wholly before the first differing byte are equal: skip them without comparing,
+  // then compare the label pair that holds the difference.
+  size_t n = std::min(pa.size(), pb.size());
+  size_t diff = 0;
+  while (diff + 8 <= n && std::memcmp(pa.data() + diff, pb.data() + diff, 8) == 0) diff += 8;
+  while (diff < n && pa[diff] == pb[diff]) ++diff;
+  if (diff == n && pa.size() == pb.size()) return 0;
+  Labels::Iterator ia(pa.data(), pa.data() + pa.size());
+  Labels::Iterator ib(pb.data(), pb.data() + pb.size());
+  Labels::Iterator ea(pa.data() + pa.size(), pa.data() + pa.size());
+  Labels::Iterator eb(pb.data() + pb.size(), pb.data() + pb.size());
+  while (ia != ea && ib != eb) {
+    const char* end_a = ia->value.data() + ia->value.size();
+    if (static_cast<size_t>(end_a - pa.data()) <= diff) {
+      ++ia;
+      ++ib;
+      continue;
+    }
     if (int c = ia->name.compare(ib->name); c != 0) return c < 0 ? -1 : 1;
     if (int c = ia->value.compare(ib->value); c != 0) return c < 0 ? -1 : 1;
+    ++ia;
+    ++ib;
   }
   if (ia == ea && ib == eb) return 0;
   return ia == ea ? -1 : 1;

@@ -30,8 +30,7 @@ class Appender {
   // that is out of order or duplicates a timestamp with another value. With ref != 0 the
   // labels are not looked at unless the ref is unknown (e.g. the series was garbage
   // collected); pass them anyway when you have them.
-  virtual Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t_ms,
-                                   double v) = 0;
+  virtual Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t_ms, double v) = 0;
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;
 };

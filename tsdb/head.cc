@@ -77,8 +77,7 @@ Status HeadAppender::CheckCommitted(SeriesRef ref, int64_t t, double v, bool* fo
   return Status::Ok();
 }
 
-Result<SeriesRef> HeadAppender::Append(SeriesRef ref, const Labels& labels, int64_t t,
-                                       double v) {
+Result<SeriesRef> HeadAppender::Append(SeriesRef ref, const Labels& labels, int64_t t, double v) {
   if (t < head_->min_valid_time_.load(std::memory_order_relaxed)) {
     head_->out_of_bounds_.fetch_add(1, std::memory_order_relaxed);
     return Status::InvalidArgument(std::string(kErrOutOfBounds));
@@ -137,11 +136,10 @@ Status HeadAppender::Commit() {
     if (new_series_.size() > 1) {
       std::sort(new_series_.begin(), new_series_.end(),
                 [](const NewSeries& a, const NewSeries& b) { return a.ref < b.ref; });
-      new_series_.erase(std::unique(new_series_.begin(), new_series_.end(),
-                                    [](const NewSeries& a, const NewSeries& b) {
-                                      return a.ref == b.ref;
-                                    }),
-                        new_series_.end());
+      new_series_.erase(
+          std::unique(new_series_.begin(), new_series_.end(),
+                      [](const NewSeries& a, const NewSeries& b) { return a.ref == b.ref; }),
+          new_series_.end());
     }
     if (Status st = head_->options_.wal->Log(new_series_, samples_); !st.ok()) {
       Clear();
@@ -186,8 +184,7 @@ Status HeadAppender::Commit() {
   return Status::Ok();
 }
 
-Head::Head(HeadOptions options)
-    : options_(options), blocks_(new std::atomic<Block*>[kMaxBlocks]) {
+Head::Head(HeadOptions options) : options_(options), blocks_(new std::atomic<Block*>[kMaxBlocks]) {
   for (size_t i = 0; i < kMaxBlocks; ++i) blocks_[i].store(nullptr, std::memory_order_relaxed);
 }
 
@@ -237,7 +234,7 @@ Head::Verdict Head::Check(const HeadSeries& s, int64_t t, double v) {
   if (t > last.t) return Verdict::kAppend;
   if (t < last.t) return Verdict::kOutOfOrder;
   return std::bit_cast<uint64_t>(v) == std::bit_cast<uint64_t>(last.v) ? Verdict::kIgnore
-                                                                         : Verdict::kDuplicate;
+                                                                       : Verdict::kDuplicate;
 }
 
 void Head::NoteTimes(int64_t mint, int64_t maxt) {
@@ -418,8 +415,10 @@ GcResult Head::Gc(int64_t min_time) {
       std::erase(cit->second, ref);
       if (cit->second.empty()) ms.collisions.erase(cit);
     }
-    blocks_[ref >> kBlockBits].load(std::memory_order_acquire)->slots[ref & (kBlockSize - 1)].store(
-        nullptr, std::memory_order_release);
+    blocks_[ref >> kBlockBits]
+        .load(std::memory_order_acquire)
+        ->slots[ref & (kBlockSize - 1)]
+        .store(nullptr, std::memory_order_release);
     delete s;
     removed_refs.push_back(ref);
     removed_labels.push_back(std::move(labels));

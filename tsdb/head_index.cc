@@ -28,8 +28,7 @@ std::vector<CardinalityEntry> TopN(std::vector<CardinalityEntry> v, size_t limit
     return a.value != b.value ? a.value > b.value : a.name < b.name;
   };
   if (v.size() > limit) {
-    std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(limit), v.end(),
-                      better);
+    std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(limit), v.end(), better);
     v.resize(limit);
   } else {
     std::sort(v.begin(), v.end(), better);

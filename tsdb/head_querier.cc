@@ -64,15 +64,14 @@ bool SampleVectorIterator::Seek(int64_t t) {
   if (pos_ == static_cast<size_t>(-1)) pos_ = 0;
   if (pos_ >= samples_.size()) return false;
   if (samples_[pos_].t >= t) return true;
-  auto it = std::lower_bound(samples_.begin() + static_cast<std::ptrdiff_t>(pos_),
-                             samples_.end(), t,
-                             [](const Sample& s, int64_t x) { return s.t < x; });
+  auto it = std::lower_bound(samples_.begin() + static_cast<std::ptrdiff_t>(pos_), samples_.end(),
+                             t, [](const Sample& s, int64_t x) { return s.t < x; });
   pos_ = static_cast<size_t>(it - samples_.begin());
   return pos_ < samples_.size();
 }
 
-std::unique_ptr<SeriesSet> HeadQuerier::Select(std::span<const LabelMatcher> matchers,
-                                               int64_t mint, int64_t maxt) {
+std::unique_ptr<SeriesSet> HeadQuerier::Select(std::span<const LabelMatcher> matchers, int64_t mint,
+                                               int64_t maxt) {
   Postings refs = head_->index_.Select(matchers);
   std::vector<SelectedSeries> selected;
   selected.reserve(refs.size());

@@ -60,14 +60,13 @@ class Querier {
   virtual ~Querier() = default;
   // Series matching all matchers with at least one sample in [mint, maxt] (inclusive),
   // sorted by labels, samples limited to that range.
-  virtual std::unique_ptr<SeriesSet> Select(std::span<const LabelMatcher> matchers,
-                                            int64_t mint, int64_t maxt) = 0;
+  virtual std::unique_ptr<SeriesSet> Select(std::span<const LabelMatcher> matchers, int64_t mint,
+                                            int64_t maxt) = 0;
   // Sorted, unique label names of the series matching all matchers (all series if none).
-  virtual Result<std::vector<std::string>> LabelNames(
-      std::span<const LabelMatcher> matchers) = 0;
+  virtual Result<std::vector<std::string>> LabelNames(std::span<const LabelMatcher> matchers) = 0;
   // Sorted, unique values of label `name` among the series matching all matchers.
-  virtual Result<std::vector<std::string>> LabelValues(
-      std::string_view name, std::span<const LabelMatcher> matchers) = 0;
+  virtual Result<std::vector<std::string>> LabelValues(std::string_view name,
+                                                       std::span<const LabelMatcher> matchers) = 0;
 };
 
 }  // namespace andon

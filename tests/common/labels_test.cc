@@ -139,8 +139,8 @@ TEST(LabelsTest, PackedRoundTripsAndRejectsCorruptInput) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, l);
   EXPECT_FALSE(Labels::FromPacked(l.Packed().substr(0, 5)).ok());
-  std::string unsorted = std::string(Labels({{"b", "1"}}).Packed()) +
-                         std::string(Labels({{"a", "1"}}).Packed());
+  std::string unsorted =
+      std::string(Labels({{"b", "1"}}).Packed()) + std::string(Labels({{"a", "1"}}).Packed());
   EXPECT_FALSE(Labels::FromPacked(unsorted).ok());
 }
 

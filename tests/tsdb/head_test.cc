@@ -27,8 +27,8 @@ struct SelectedSeries {
   std::vector<Sample> samples;
 };
 
-std::vector<SelectedSeries> SelectAll(Head& head, std::vector<LabelMatcher> ms,
-                                      int64_t mint = kMin, int64_t maxt = kMax) {
+std::vector<SelectedSeries> SelectAll(Head& head, std::vector<LabelMatcher> ms, int64_t mint = kMin,
+                                      int64_t maxt = kMax) {
   auto q = head.NewQuerier();
   auto set = q->Select(ms, mint, maxt);
   std::vector<SelectedSeries> out;
@@ -83,8 +83,7 @@ class HeadWithTenSeries : public ::testing::Test {
 TEST_F(HeadWithTenSeries, RoundTripsSamplesOfEverySeries) {
   auto all = SelectAll(head_, {M(Type::kEqual, "__name__", "http_requests_total")});
   ASSERT_EQ(all.size(), 10u);
-  EXPECT_EQ(all[0].labels,
-            R"({__name__="http_requests_total", env="prod", job="api", pod="p0"})");
+  EXPECT_EQ(all[0].labels, R"({__name__="http_requests_total", env="prod", job="api", pod="p0"})");
   ASSERT_EQ(all[0].samples.size(), 3u);
   EXPECT_EQ(all[0].samples[2].t, 3000);
   EXPECT_EQ(all[0].samples[2].v, 3);
@@ -105,8 +104,7 @@ TEST_F(HeadWithTenSeries, SelectsWithEveryMatcherType) {
   // A missing label matches the empty value.
   EXPECT_EQ(Pods({M(Type::kEqual, "env", ""), M(Type::kEqual, "job", "web")}),
             (std::vector<std::string>{"p3", "p5", "p7", "p9"}));
-  EXPECT_EQ(Pods({M(Type::kNotEqual, "env", "")}),
-            (std::vector<std::string>{"p0", "p1", "p2"}));
+  EXPECT_EQ(Pods({M(Type::kNotEqual, "env", "")}), (std::vector<std::string>{"p0", "p1", "p2"}));
   EXPECT_EQ(Pods({M(Type::kNotEqual, "env", "prod"), M(Type::kRegexMatch, "pod", "p[2-4]")}),
             (std::vector<std::string>{"p3", "p4"}));
   EXPECT_EQ(Pods({M(Type::kRegexMatch, "env", "prod|"), M(Type::kEqual, "job", "web")}),
@@ -127,7 +125,9 @@ TEST_F(HeadWithTenSeries, SelectOutputIsSortedByLabels) {
   Labels prev;
   int n = 0;
   while (set->Next()) {
-    if (n++ > 0) EXPECT_LT(Compare(prev, set->At().labels()), 0);
+    if (n++ > 0) {
+      EXPECT_LT(Compare(prev, set->At().labels()), 0);
+    }
     prev = set->At().labels();
   }
   EXPECT_EQ(n, 10);
@@ -312,7 +312,7 @@ TEST(HeadTest, GcNeverRemovesASeriesUnderAnOpenTransaction) {
   auto app = head.NewAppender();
   Labels a{{"__name__", "a"}};
   SeriesRef ref = *app->Append(0, a, 1000, 1);  // new, empty series; transaction open
-  std::thread gc([&] { head.Gc(0); });  // its removal step waits for the commit
+  std::thread gc([&] { head.Gc(0); });          // its removal step waits for the commit
   ASSERT_TRUE(app->Append(ref, Labels(), 2000, 2).ok());
   ASSERT_TRUE(app->Commit().ok());
   gc.join();
@@ -336,8 +336,7 @@ TEST(HeadTest, HashCollisionsKeepSeriesApart) {
   ASSERT_TRUE(app->Commit().ok());
   EXPECT_EQ(head.NumSeries(), 50u);
   for (int i = 0; i < 50; ++i) {
-    EXPECT_EQ(head.RefForLabels(Labels({{"__name__", "m"}, {"i", std::to_string(i)}})),
-              refs[i]);
+    EXPECT_EQ(head.RefForLabels(Labels({{"__name__", "m"}, {"i", std::to_string(i)}})), refs[i]);
   }
   // Collect the first (the map's primary entry) and a middle one; the rest stay reachable.
   for (int i : {0, 25}) ASSERT_TRUE(app->Append(refs[i], Labels(), 5000, 1).ok());
@@ -346,8 +345,7 @@ TEST(HeadTest, HashCollisionsKeepSeriesApart) {
   EXPECT_EQ(head.Gc(2000).series_removed, 46u);
   for (int i = 0; i < 50; ++i) {
     SeriesRef want = (i == 0 || i == 1 || i == 2 || i == 25) ? refs[i] : 0;
-    EXPECT_EQ(head.RefForLabels(Labels({{"__name__", "m"}, {"i", std::to_string(i)}})), want)
-        << i;
+    EXPECT_EQ(head.RefForLabels(Labels({{"__name__", "m"}, {"i", std::to_string(i)}})), want) << i;
   }
   auto again = app->Append(0, Labels({{"__name__", "m"}, {"i", "7"}}), 6000, 1);
   ASSERT_TRUE(again.ok());
