@@ -1,0 +1,206 @@
+// tsdb/head.h
+//
+// Head: the in-memory part of the tsdb — every active series with its recent samples,
+// an inverted index over their labels, and the Appender / Querier on top.
+//
+// Series are identified by refs assigned monotonically from 1 and addressed directly
+// through a two-level table (ref -> HeadSeries*), so appending by ref does no hashing.
+// Two sets of 256 striped locks:
+//   - map stripes, chosen by label hash, guard the hash -> ref map used to find a series
+//     by labels (collisions resolved by comparing the full label sets);
+//   - data stripes, chosen by ref, guard each series' samples and lifetime.
+// Lock order: map stripe -> data stripe -> index. Queries take a data stripe shared per
+// series and copy what they need (copy-on-read), so they never block on each other and
+// see each series' commit entirely or not at all.
+//
+// Durability: with a HeadWal, Commit() hands the batch (series records not yet logged +
+// all samples) to HeadWal::Log before applying it; if logging fails nothing is applied.
+// Replay() rebuilds the head from logged records without re-logging them.
+//
+// Thread-safety: all public methods are thread-safe, except Replay() which must finish
+// before appenders start. Appenders and Queriers are used from one thread each.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "common/labels.h"
+#include "common/status.h"
+#include "tsdb/appender.h"
+#include "tsdb/head_index.h"
+#include "tsdb/head_series.h"
+#include "tsdb/querier.h"
+#include "tsdb/sample.h"
+
+namespace andon {
+
+// A series record: a ref and the labels it stands for.
+struct NewSeries {
+  SeriesRef ref = 0;
+  Labels labels;
+};
+
+// A sample record addressed by series ref.
+struct RefSample {
+  SeriesRef ref = 0;
+  int64_t t = 0;
+  double v = 0;
+};
+
+// The durability hook. Log() must make the records durable (or fail) before returning;
+// series records always precede, in the log, the samples that use their refs. Called
+// concurrently from several committing appenders.
+class HeadWal {
+ public:
+  virtual ~HeadWal() = default;
+  virtual Status Log(std::span<const NewSeries> series, std::span<const RefSample> samples) = 0;
+};
+
+struct HeadOptions {
+  HeadWal* wal = nullptr;  // not owned; nullptr = no durability
+  // Test hook: replaces Labels::Hash() for the series map (e.g. to force collisions).
+  uint64_t (*label_hash)(const Labels&) = nullptr;
+};
+
+struct GcResult {
+  size_t series_removed = 0;
+  size_t samples_removed = 0;
+};
+
+struct HeadStats {
+  uint64_t num_series = 0;
+  uint64_t samples_appended = 0;
+  uint64_t out_of_order_samples = 0;
+  uint64_t duplicate_samples = 0;
+  uint64_t out_of_bounds_samples = 0;
+  int64_t min_time = std::numeric_limits<int64_t>::max();  // max/min when empty
+  int64_t max_time = std::numeric_limits<int64_t>::min();
+};
+
+class Head {
+ public:
+  explicit Head(HeadOptions options = {});
+  ~Head();
+  Head(const Head&) = delete;
+  Head& operator=(const Head&) = delete;
+
+  std::unique_ptr<Appender> NewAppender();
+  std::unique_ptr<Querier> NewQuerier();
+
+  // Applies logged records: creates the series with their given refs (a label set that
+  // already exists under another ref becomes an alias of it) and appends the samples with
+  // the usual order checks. Samples of unknown refs are skipped and counted.
+  Status Replay(std::span<const NewSeries> series, std::span<const RefSample> samples);
+
+  // Drops samples older than min_time, then removes series left without samples from the
+  // map and the index. Later samples older than min_time are rejected as out of bounds.
+  // The removal step waits for open transactions to finish and holds new ones back (so a
+  // series an open transaction uses is never removed under it): never call Gc() from a
+  // thread that has an Appender with uncommitted samples.
+  GcResult Gc(int64_t min_time);
+
+  // 0 when the label set has no series.
+  SeriesRef RefForLabels(const Labels& labels) const;
+  // The labels of a live series; empty if the ref is unknown.
+  Labels LabelsForRef(SeriesRef ref) const;
+
+  HeadStats Stats() const;
+  uint64_t NumSeries() const { return num_series_.load(std::memory_order_relaxed); }
+  uint64_t SamplesAppended() const { return samples_appended_.load(std::memory_order_relaxed); }
+  uint64_t OutOfOrderSamples() const { return out_of_order_.load(std::memory_order_relaxed); }
+  uint64_t DuplicateSamples() const { return duplicates_.load(std::memory_order_relaxed); }
+  uint64_t OutOfBoundsSamples() const { return out_of_bounds_.load(std::memory_order_relaxed); }
+  uint64_t ReplayUnknownRefSamples() const {
+    return replay_unknown_refs_.load(std::memory_order_relaxed);
+  }
+  // Top `limit` cardinality rows for /api/v1/status/tsdb.
+  IndexCardinality Cardinality(size_t limit = 10) const { return index_.Cardinality(limit); }
+  const HeadIndex& index() const { return index_; }
+
+ private:
+  friend class HeadAppender;
+  friend class HeadQuerier;
+  friend class HeadSeriesSet;
+
+  static constexpr int kStripeBits = 8;
+  static constexpr size_t kStripes = size_t{1} << kStripeBits;
+  static constexpr int kBlockBits = 16;
+  static constexpr size_t kBlockSize = size_t{1} << kBlockBits;
+  static constexpr size_t kMaxBlocks = size_t{1} << 16;  // 2^32 refs
+
+  struct Block {
+    std::atomic<HeadSeries*> slots[kBlockSize] = {};
+  };
+  struct alignas(64) DataStripe {
+    mutable std::shared_mutex mu;
+  };
+  struct alignas(64) MapStripe {
+    mutable std::shared_mutex mu;
+    std::unordered_map<uint64_t, SeriesRef> by_hash;  // guarded by mu
+    // Further refs whose labels share a hash with the by_hash entry. Guarded by mu.
+    std::unordered_map<uint64_t, std::vector<SeriesRef>> collisions;
+  };
+
+  static size_t StripeOf(SeriesRef ref) { return ref & (kStripes - 1); }
+  DataStripe& DataStripeFor(SeriesRef ref) const { return data_stripes_[StripeOf(ref)]; }
+  uint64_t HashOf(const Labels& labels) const {
+    return options_.label_hash ? options_.label_hash(labels) : labels.Hash();
+  }
+
+  // The series for ref, or nullptr. The caller holds the ref's data stripe (any mode)
+  // or the map stripe of its labels.
+  HeadSeries* Lookup(SeriesRef ref) const;
+  // Under the map stripe: the ref of labels or 0.
+  SeriesRef FindLocked(const MapStripe& ms, uint64_t hash, const Labels& labels) const;
+  // Finds or creates the series; returns its ref.
+  Result<SeriesRef> GetOrCreate(const Labels& labels);
+  // Inserts a new series under ref (caller holds the map stripe exclusively).
+  void InsertLocked(MapStripe& ms, uint64_t hash, SeriesRef ref, HeadSeries* series);
+  void EnsureBlock(SeriesRef ref);
+
+  // Appender transactions enter before their first Append and exit on Commit/Rollback;
+  // Gc's removal step drains them and holds new ones back (writer-preferring).
+  void EnterTransaction();
+  void ExitTransaction();
+
+  enum class Verdict { kAppend, kIgnore, kOutOfOrder, kDuplicate };
+  static Verdict Check(const HeadSeries& s, int64_t t, double v);
+  void NoteTimes(int64_t mint, int64_t maxt);
+
+  HeadOptions options_;
+  std::unique_ptr<std::atomic<Block*>[]> blocks_;
+  std::mutex blocks_mu_;
+  std::atomic<uint64_t> next_ref_{1};
+  std::atomic<int64_t> min_valid_time_{std::numeric_limits<int64_t>::min()};
+  std::mutex gc_mu_;  // one Gc at a time
+  std::mutex txn_mu_;
+  std::condition_variable txn_cv_;
+  int open_transactions_ = 0;  // guarded by txn_mu_
+  bool gc_removing_ = false;   // guarded by txn_mu_
+  // Replayed refs whose labels already had another ref. Only touched by Replay().
+  std::unordered_map<SeriesRef, SeriesRef> replay_aliases_;
+
+  mutable std::array<DataStripe, kStripes> data_stripes_;
+  mutable std::array<MapStripe, kStripes> map_stripes_;
+  HeadIndex index_;
+
+  std::atomic<uint64_t> num_series_{0};
+  std::atomic<uint64_t> samples_appended_{0};
+  std::atomic<uint64_t> out_of_order_{0};
+  std::atomic<uint64_t> duplicates_{0};
+  std::atomic<uint64_t> out_of_bounds_{0};
+  std::atomic<uint64_t> replay_unknown_refs_{0};
+  std::atomic<int64_t> min_time_{std::numeric_limits<int64_t>::max()};
+  std::atomic<int64_t> max_time_{std::numeric_limits<int64_t>::min()};
+};
+
+}  // namespace andon
