@@ -775,24 +775,28 @@ bool OpenMetricsParser::CheckSample(std::string_view suffix, const LabelScan& sc
 
 bool OpenMetricsParser::CheckHistogramRun(size_t pos) {
   Family& f = family_;
-  std::string what = std::string(MetricTypeName(f.type)) + " " + Quote(f.name) + ": ";
-  bool gauge = f.type == MetricType::kGaugeHistogram;
+  const bool gauge = f.type == MetricType::kGaugeHistogram;
+  auto fail = [&](std::string_view what) {
+    return FailAt(
+        pos, std::string(MetricTypeName(f.type)) + " " + Quote(f.name) + ": " + std::string(what));
+  };
   if (!f.run_has_bucket || !(std::isinf(f.run_last_le) && f.run_last_le > 0)) {
-    return FailAt(pos, what + "missing the le=\"+Inf\" bucket");
+    return fail("missing the le=\"+Inf\" bucket");
   }
   if (f.run_has_count && f.run_count != f.run_last_bucket) {
-    return FailAt(pos, what + (gauge ? "_gcount" : "_count") + " differs from the +Inf bucket");
+    return fail(gauge ? "_gcount differs from the +Inf bucket"
+                      : "_count differs from the +Inf bucket");
   }
-  if (f.run_has_sum && !f.run_has_count) return FailAt(pos, what + "_sum without _count");
-  if (f.run_has_gsum && !f.run_has_count) return FailAt(pos, what + "_gsum without _gcount");
+  if (f.run_has_sum && !f.run_has_count) return fail("_sum without _count");
+  if (f.run_has_gsum && !f.run_has_count) return fail("_gsum without _gcount");
   if (f.run_has_count && !f.run_has_sum && !f.run_has_gsum) {
-    return FailAt(pos, what + (gauge ? "_gcount without _gsum" : "_count without _sum"));
+    return fail(gauge ? "_gcount without _gsum" : "_count without _sum");
   }
   if (f.run_negative_bucket && f.run_has_sum) {
-    return FailAt(pos, what + "_sum is not allowed with negative buckets");
+    return fail("_sum is not allowed with negative buckets");
   }
   if (!f.run_negative_bucket && f.run_negative_gsum) {
-    return FailAt(pos, what + "negative _gsum needs negative buckets");
+    return fail("negative _gsum needs negative buckets");
   }
   f.run_active = false;
   f.run_has_bucket = f.run_has_count = f.run_has_sum = f.run_has_gsum = false;
