@@ -5,6 +5,7 @@
 // error message names its line and column, and the iterator terminates.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -37,6 +38,8 @@ inline void FuzzParser(ExpositionParser& p, std::string_view input) {
         const std::string& m = p.status().message();
         Check(!p.status().ok());
         Check(p.error_line() >= 1 && p.error_column() >= 1);
+        Check(p.error_line() <= 1 + std::count(input.begin(), input.end(), '\n'));
+        Check(static_cast<size_t>(p.error_column()) <= input.size() + 1);
         Check(m.starts_with("line " + std::to_string(p.error_line()) + ", column " +
                             std::to_string(p.error_column()) + ": "));
         Check(p.Next() == ExpositionEntry::kError);
