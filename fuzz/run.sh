@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the exposition parser fuzzers with clang++ (libFuzzer + ASan + UBSan) and runs
+# each for a bounded time, seeded with the conformance files. Exits non-zero when a
+# target crashes (the crashing input is left in the work dir, path printed).
+#
+#   fuzz/run.sh [seconds per target, default 20] [work dir, default a new temp dir]
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+seconds="${1:-20}"
+work="${2:-$(mktemp -d -t andon-fuzz.XXXXXX)}"
+mkdir -p "$work"
+
+# The shared folder sits next to the source tree (/work/main) or two levels up from a
+# worktree (/work/wt/<name>); ANDON_SHARED_DIR overrides.
+shared="${ANDON_SHARED_DIR:-}"
+if [[ -z "$shared" ]]; then
+  for candidate in "$repo/../shared" "$repo/../../shared"; do
+    if [[ -d "$candidate/conformance" ]]; then shared="$candidate"; break; fi
+  done
+fi
+
+CXX="${CXX_FUZZ:-clang++}"
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+       -I"$repo")
+sources=("$repo/scrape/exposition_parser.cc" "$repo/scrape/prometheus_text_parser.cc"
+         "$repo/scrape/openmetrics_parser.cc")
+
+status=0
+for target in prometheus_text openmetrics; do
+  bin="$work/${target}_fuzzer"
+  echo "== building $bin"
+  "$CXX" "${flags[@]}" "${sources[@]}" "$repo/fuzz/${target}_fuzzer.cc" -o "$bin"
+
+  corpus="$work/${target}_corpus"
+  mkdir -p "$corpus"
+  if [[ -n "$shared" ]]; then
+    cp "$shared"/conformance/textparse/*.txt "$shared"/conformance/textparse/*.prom "$corpus"/ \
+      2>/dev/null || true
+    for d in "$shared"/conformance/openmetrics/parsers/*/; do
+      cp "$d/metrics" "$corpus/om_$(basename "$d")" 2>/dev/null || true
+    done
+  else
+    echo "warning: no shared/conformance folder found, fuzzing from an empty corpus" >&2
+  fi
+
+  echo "== running $target for ${seconds}s (corpus $corpus)"
+  if ! (cd "$work" && "$bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+          -print_final_stats=1 "$corpus" 2>&1 | tail -n 25); then
+    echo "!! $target crashed; reproducer in $work (crash-*, timeout-*, leak-*)" >&2
+    status=1
+  fi
+done
+exit "$status"
