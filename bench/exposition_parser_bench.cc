@@ -1,10 +1,6 @@
 // Throughput of the exposition parsers on a real /metrics body (promtestdata.txt, 410
 // samples) and on a synthetic OpenMetrics body: samples/s, bytes/s and heap allocations
 // per sample (global operator new is counted in this binary).
-//
-// The bench loop in CMakeLists.txt links andon_tsdb and andon_common only, not yet
-// andon_scrape, so the parser sources are compiled into this file. Once the loop links
-// andon_scrape, drop the three .cc includes below.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -15,9 +11,9 @@
 #include <sstream>
 #include <string>
 
-#include "scrape/exposition_parser.cc"
-#include "scrape/openmetrics_parser.cc"
-#include "scrape/prometheus_text_parser.cc"
+#include "scrape/exposition_parser.h"
+#include "scrape/openmetrics_parser.h"
+#include "scrape/prometheus_text_parser.h"
 
 namespace {
 std::atomic<long> g_allocations{0};

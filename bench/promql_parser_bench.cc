@@ -5,8 +5,9 @@
 #include <array>
 #include <string_view>
 
-// The bench binaries link andon_tsdb and andon_common only; until andon_query joins that
-// link line, the query sources are compiled into this binary.
+#include "query/lexer.h"
+#include "query/parser.h"
+#include "query/printer.h"
 
 namespace andon::query {
 namespace {

@@ -154,7 +154,7 @@ void BM_ReadSeriesChunks24h(benchmark::State& state) {
   uint64_t chunks = 0;
   for (auto _ : state) {
     uint64_t ref = 1 + rng() % kSeries;
-    for (ChunkIterator it = store->Chunks(ref, 0, 48 * 1800000); it.Next();) {
+    for (StoredChunkIterator it = store->Chunks(ref, 0, 48 * 1800000); it.Next();) {
       benchmark::DoNotOptimize(it.bytes().data());
       ++chunks;
     }

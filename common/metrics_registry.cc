@@ -1,5 +1,7 @@
 #include "common/metrics_registry.h"
 
+#include "common/labels.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -211,7 +213,7 @@ Status ValidateNames(std::string_view name, MetricType type,
   }
   for (size_t i = 0; i < label_names.size(); ++i) {
     const std::string& label = label_names[i];
-    if (!IsValidLabelName(label)) {
+    if (!IsValidLabelName(label) || label.starts_with("__")) {
       return Status::InvalidArgument(
           fmt::format("metric {}: invalid label name \"{}\"", name, label));
     }
@@ -360,25 +362,6 @@ std::vector<FamilySnapshot> MetricsRegistry::Gather() const {
     if (!snapshot.metrics.empty()) out.push_back(std::move(snapshot));
   }
   return out;
-}
-
-// ---- Names ----
-
-namespace {
-bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
-}  // namespace
-
-bool IsValidMetricName(std::string_view name) {
-  if (name.empty()) return false;
-  if (!IsNameStart(name[0]) && name[0] != ':') return false;
-  return std::all_of(name.begin() + 1, name.end(),
-                     [](char c) { return IsNameChar(c) || c == ':'; });
-}
-
-bool IsValidLabelName(std::string_view name) {
-  if (name.empty() || !IsNameStart(name[0]) || name.starts_with("__")) return false;
-  return std::all_of(name.begin() + 1, name.end(), IsNameChar);
 }
 
 }  // namespace andon

@@ -224,9 +224,4 @@ class MetricsRegistry {
       families_;  // guarded by mu_
 };
 
-// Name rules of the data model: metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names
-// [a-zA-Z_][a-zA-Z0-9_]* and not starting with "__" (reserved for internal use).
-bool IsValidMetricName(std::string_view name);
-bool IsValidLabelName(std::string_view name);
-
 }  // namespace andon

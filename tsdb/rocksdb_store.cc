@@ -449,20 +449,20 @@ Result<ProbeResult> ProbeExisting(const std::string& dir, rocksdb::Env* env) {
 
 }  // namespace
 
-// ---- ChunkIterator ------------------------------------------------------------------------
+// ---- StoredChunkIterator ------------------------------------------------------------------------
 
-ChunkIterator::ChunkIterator(std::unique_ptr<rocksdb::Iterator> it, std::vector<int64_t> partitions,
+StoredChunkIterator::StoredChunkIterator(std::unique_ptr<rocksdb::Iterator> it, std::vector<int64_t> partitions,
                              uint64_t ref, int64_t mint, int64_t maxt)
     : it_(std::move(it)),
       partitions_(std::move(partitions)),
       ref_(ref),
       range_mint_(mint),
       range_maxt_(maxt) {}
-ChunkIterator::ChunkIterator(ChunkIterator&&) noexcept = default;
-ChunkIterator& ChunkIterator::operator=(ChunkIterator&&) noexcept = default;
-ChunkIterator::~ChunkIterator() = default;
+StoredChunkIterator::StoredChunkIterator(StoredChunkIterator&&) noexcept = default;
+StoredChunkIterator& StoredChunkIterator::operator=(StoredChunkIterator&&) noexcept = default;
+StoredChunkIterator::~StoredChunkIterator() = default;
 
-bool ChunkIterator::SeekPartition() {
+bool StoredChunkIterator::SeekPartition() {
   if (next_partition_ >= partitions_.size()) return false;
   std::string k;
   PutBe64(k, Sortable(partitions_[next_partition_++]));
@@ -473,7 +473,7 @@ bool ChunkIterator::SeekPartition() {
   return true;
 }
 
-bool ChunkIterator::Next() {
+bool StoredChunkIterator::Next() {
   if (it_ == nullptr || !status_.ok()) return false;
   if (positioned_ && it_->Valid()) it_->Next();
   for (;;) {
@@ -931,11 +931,11 @@ Status RocksDbStore::PutChunk(uint64_t ref, int64_t mint, int64_t maxt, std::str
   return Status::Ok();
 }
 
-ChunkIterator RocksDbStore::Chunks(uint64_t ref, int64_t mint, int64_t maxt) const {
+StoredChunkIterator RocksDbStore::Chunks(uint64_t ref, int64_t mint, int64_t maxt) const {
   rocksdb::ReadOptions ro;
   ro.prefix_same_as_start = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_));
-  return ChunkIterator(std::move(it), PartitionsOverlapping(mint, maxt), ref, mint, maxt);
+  return StoredChunkIterator(std::move(it), PartitionsOverlapping(mint, maxt), ref, mint, maxt);
 }
 
 // ---- Postings -----------------------------------------------------------------------------

@@ -83,11 +83,11 @@ struct StoredLabel {
 // Yields the persisted chunks of one series over [mint, maxt] in time order (chunks
 // overlapping the range, across partitions). bytes() is valid until the next Next().
 // Must not outlive the RocksDbStore it came from. Not thread-safe; one per query.
-class ChunkIterator {
+class StoredChunkIterator {
  public:
-  ChunkIterator(ChunkIterator&&) noexcept;
-  ChunkIterator& operator=(ChunkIterator&&) noexcept;
-  ~ChunkIterator();
+  StoredChunkIterator(StoredChunkIterator&&) noexcept;
+  StoredChunkIterator& operator=(StoredChunkIterator&&) noexcept;
+  ~StoredChunkIterator();
 
   // Advances to the next chunk; false at the end or on error (then see status()).
   bool Next();
@@ -98,7 +98,7 @@ class ChunkIterator {
 
  private:
   friend class RocksDbStore;
-  ChunkIterator(std::unique_ptr<rocksdb::Iterator> it, std::vector<int64_t> partitions,
+  StoredChunkIterator(std::unique_ptr<rocksdb::Iterator> it, std::vector<int64_t> partitions,
                 uint64_t ref, int64_t mint, int64_t maxt);
   bool SeekPartition();
 
@@ -171,7 +171,7 @@ class RocksDbStore {
   // series must have been logged with LogBatch. The first chunk of a series in a partition
   // also writes its postings there. Re-putting the same (ref, mint) replaces the chunk.
   Status PutChunk(uint64_t ref, int64_t mint, int64_t maxt, std::string_view bytes);
-  ChunkIterator Chunks(uint64_t ref, int64_t mint, int64_t maxt) const;
+  StoredChunkIterator Chunks(uint64_t ref, int64_t mint, int64_t maxt) const;
 
   // --- Persisted postings (partitions overlapping [mint, maxt]) -------------------------
   // Sorted, deduplicated results.

@@ -1,5 +1,7 @@
 #include "common/metrics_registry.h"
 
+#include "common/labels.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>

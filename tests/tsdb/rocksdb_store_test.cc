@@ -289,7 +289,7 @@ TEST_F(RocksDbStoreTest, ChunksComeBackInTimeOrderAcrossPartitions) {
 
   auto read = [&](int64_t mint, int64_t maxt) {
     std::vector<std::string> got;
-    ChunkIterator it = store->Chunks(1, mint, maxt);
+    StoredChunkIterator it = store->Chunks(1, mint, maxt);
     while (it.Next()) {
       got.push_back(std::string(it.bytes()) + "@" + std::to_string(it.mint()) + "-" +
                     std::to_string(it.maxt()));
@@ -369,7 +369,7 @@ TEST_F(RocksDbStoreTest, DropBeforeRemovesOldPartitionsAndKeepsNewer) {
   EXPECT_EQ(*dropped, 1);
   std::vector<std::string> left;
   for (uint64_t ref : {1, 2}) {
-    for (ChunkIterator it = store->Chunks(ref, -10000, 10000); it.Next();) {
+    for (StoredChunkIterator it = store->Chunks(ref, -10000, 10000); it.Next();) {
       left.emplace_back(it.bytes());
     }
   }
@@ -475,7 +475,7 @@ TEST_F(RocksDbStoreTest, ConcurrentLoggingChunkWritesAndReadsLoseNothing) {
   });
   threads.emplace_back([&] {
     for (int r = 0; r < 200; ++r) {
-      for (ChunkIterator it = store->Chunks(1, 0, 100000); it.Next();) {
+      for (StoredChunkIterator it = store->Chunks(1, 0, 100000); it.Next();) {
         EXPECT_EQ(it.bytes(), "chunk");
       }
       EXPECT_TRUE(store->RefsForLabel("s", "1", 0, 100000).ok());
