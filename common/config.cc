@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "common/duration.h"
+#include "common/labels.h"
 #include "common/yaml_reader.h"
 
 namespace andon::config {
@@ -21,17 +22,6 @@ using yaml::MapReader;
 using yaml::ParseError;
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-bool IsValidLabelName(std::string_view name) {
-  if (name.empty()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
 
 std::string ToLower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -37,6 +37,12 @@ std::string WorkingDirectory() {
   return getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : std::string();
 }
 
+nlohmann::json CountsJson(const TsdbStatus::Counts& counts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, value] : counts) out.push_back({{"name", name}, {"value", value}});
+  return out;
+}
+
 }  // namespace
 
 void RegisterStatusApi(HttpServer& server, StatusSources sources) {

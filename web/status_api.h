@@ -9,6 +9,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "web/http_server.h"
@@ -24,6 +26,20 @@ struct BuildInfo {
   std::string compiler;
 };
 
+// What /api/v1/status/tsdb reports (Prometheus's shape): head figures and top-10 lists.
+struct TsdbStatus {
+  uint64_t num_series = 0;
+  uint64_t num_label_pairs = 0;
+  uint64_t chunk_count = 0;
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+  using Counts = std::vector<std::pair<std::string, uint64_t>>;
+  Counts series_count_by_metric_name;
+  Counts label_value_count_by_label_name;
+  Counts memory_in_bytes_by_label_name;
+  Counts series_count_by_label_value_pair;
+};
+
 struct StatusSources {
   BuildInfo build;
   std::map<std::string, std::string> flags;
@@ -35,6 +51,7 @@ struct StatusSources {
   std::function<bool()> ready;                // false while starting up or shutting down
   std::function<bool()> last_reload_ok;
   std::function<double()> last_reload_time;  // Unix seconds of the last successful load
+  std::function<TsdbStatus()> tsdb_status;   // absent: /api/v1/status/tsdb is not served
   bool enable_lifecycle = false;             // --web.enable-lifecycle: allow /-/reload over HTTP
 };
 
