@@ -114,8 +114,9 @@ class Db {
   Status Checkpoint();
   // Checkpoint, then head GC, time and size retention and the series sweep.
   Status Maintain();
-  // Stops background work, takes a final checkpoint, flushes and releases the data dir.
-  // Idempotent; the Db must not be used afterwards.
+  // Stops background work, takes a final checkpoint, flushes and releases the data dir
+  // (its lock). Idempotent. Afterwards only Appenders may still be used (their commits fail
+  // with Unavailable) and destroyed; everything else must not be called.
   Status Close();
 
   Head& head() { return *head_; }

@@ -451,8 +451,9 @@ Result<ProbeResult> ProbeExisting(const std::string& dir, rocksdb::Env* env) {
 
 // ---- StoredChunkIterator ------------------------------------------------------------------------
 
-StoredChunkIterator::StoredChunkIterator(std::unique_ptr<rocksdb::Iterator> it, std::vector<int64_t> partitions,
-                             uint64_t ref, int64_t mint, int64_t maxt)
+StoredChunkIterator::StoredChunkIterator(std::unique_ptr<rocksdb::Iterator> it,
+                                         std::vector<int64_t> partitions, uint64_t ref,
+                                         int64_t mint, int64_t maxt)
     : it_(std::move(it)),
       partitions_(std::move(partitions)),
       ref_(ref),
@@ -1181,6 +1182,20 @@ Status RocksDbStore::Flush() {
   rocksdb::FlushOptions fo;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs = {meta_, series_, postings_, chunks_, wal_};
   return FromRocks(db_->Flush(fo, cfs), fmt::format("tsdb {}: flush", dir_));
+}
+
+Status RocksDbStore::Compact() {
+  if (Status s = Flush(); !s.ok()) return s;
+  rocksdb::CompactRangeOptions cro;
+  cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* cf : {meta_, series_, postings_, chunks_, wal_}) {
+    if (Status s = FromRocks(db_->CompactRange(cro, cf, nullptr, nullptr),
+                             fmt::format("tsdb {}: compact", dir_));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
 }
 
 Status RocksDbStore::Resume() {
