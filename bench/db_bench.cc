@@ -250,7 +250,7 @@ void BM_AppendByRef(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
   state.counters["series"] = n;
 }
-BENCHMARK(BM_AppendByRef)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->MinTime(3);
+BENCHMARK(BM_AppendByRef)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->MinTime(1);
 
 void BM_RssActiveSeries(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));

@@ -74,7 +74,9 @@ struct DbOptions {
   int64_t head_keep_ms = 2LL * 3600 * 1000;
   // Run the background loop (checkpoint, GC, retention). Tests may drive Maintain() by hand.
   bool background = true;
-  tsdb::StoreOptions store;
+  // Smaller RocksDB memtables and cache than the store's defaults: the WAL memtable holds
+  // only the records since the last checkpoint, and RSS at 50k series matters.
+  tsdb::StoreOptions store{.block_cache_bytes = 32ull << 20, .write_buffer_bytes = 8ull << 20};
   // Registers the andon_tsdb_* metrics here when set (unregistered in Close()). Not owned.
   MetricsRegistry* metrics = nullptr;
 };

@@ -599,7 +599,10 @@ Status RocksDbStore::Init(const std::string& dir, const StoreOptions& options) {
   dbo.max_total_wal_size = 4 * options.write_buffer_bytes;
   dbo.max_manifest_file_size = 64 << 20;
 
-  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Few shards: a shard must hold the largest filter block (~1.2 MB for a million series
+  // rows) or every point lookup re-reads and re-checksums it from the file.
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes, /*num_shard_bits=*/2);
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName};
   names.insert(names.end(), kColumnFamilies.begin(), kColumnFamilies.end());
   if (!fresh) {
