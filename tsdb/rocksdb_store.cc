@@ -362,6 +362,14 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(std::string_view name, const
     cf.write_buffer_size = 4 << 20;
     cf.compression = rocksdb::kNoCompression;
   }
+  if (table.filter_policy != nullptr) {
+    // Partitioned filters: a postings SST of a million series holds ~10M keys, whose
+    // monolithic filter (~12 MB) does not stay in a cache shard, so every PutChunk's
+    // postings lookup re-read and re-checksummed it; partitions are 4 KiB each.
+    table.partition_filters = true;
+    table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+    table.metadata_block_size = 4096;
+  }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
 }
