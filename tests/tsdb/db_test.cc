@@ -3,6 +3,7 @@
 #include "tsdb/db.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/env.h>
 
 #include <bit>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "tests/tsdb/db_test_util.h"
+#include "tests/tsdb/disk_full_fs.h"
 #include "tsdb/chunk.h"
 
 namespace andon {
@@ -295,6 +297,44 @@ TEST(DbTest, BackgroundLoopCheckpointsAndStopsOnClose) {
   while ((*db)->Stats().checkpoints == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   EXPECT_EQ(ReadAll(**db, {Eq("job", "node")}), expected);
   ASSERT_TRUE((*db)->Close().ok());
+}
+
+TEST(DbTest, DiskFullFailsCommitsKeepsReadsAndRecoversWhenSpaceReturns) {
+  TempDir tmp;
+  auto fs = std::make_shared<tsdb::DiskFullFs>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  DbOptions o;
+  o.checkpoint_interval = std::chrono::milliseconds(5);
+  o.store.env = env.get();
+  Dump expected;
+  {
+    auto db = Db::Open(tmp.path(), o);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    AppendRange(**db, 2, 0, 10, &expected);
+    auto app = (*db)->NewAppender();
+    fs->fail = true;
+    ASSERT_TRUE(app->Append(0, SeriesLabels(0), 10 * 15000, 1).ok());
+    Status st = app->Commit();
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("no space left on device"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("commit"), std::string::npos) << st.message();
+    EXPECT_EQ(ReadAll(**db, {Eq("job", "node")}), expected);  // reads keep working
+
+    fs->fail = false;
+    // The background loop resumes the store; commits then succeed again (bounded wait).
+    bool committed = false;
+    for (int i = 0; i < 2000 && !committed; ++i) {
+      ASSERT_TRUE(app->Append(0, SeriesLabels(0), 10 * 15000, 1).ok());
+      committed = app->Commit().ok();
+      if (!committed) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(committed);
+    expected[SeriesLabels(0).ToString()].emplace_back(10 * 15000, std::bit_cast<uint64_t>(1.0));
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(ReadAll(**db, {Eq("job", "node")}), expected);
 }
 
 }  // namespace
