@@ -147,7 +147,7 @@ Status HeadAppender::Commit() {
     }
   }
 
-  uint64_t appended = 0, ooo = 0, dup = 0;
+  uint64_t appended = 0, ooo = 0, dup = 0, chunks = 0;
   int64_t mint = std::numeric_limits<int64_t>::max();
   int64_t maxt = std::numeric_limits<int64_t>::min();
   for (size_t st = 0; st < Head::kStripes; ++st) {
@@ -159,7 +159,7 @@ Status HeadAppender::Commit() {
       if (s == nullptr) continue;  // garbage collected since Append
       switch (Head::Check(*s, rs.t, rs.v)) {
         case Head::Verdict::kAppend:
-          s->Append(rs.t, rs.v);
+          chunks += s->Append(rs.t, rs.v);
           ++appended;
           mint = std::min(mint, rs.t);
           maxt = std::max(maxt, rs.t);
@@ -177,6 +177,7 @@ Status HeadAppender::Commit() {
     }
   }
   head_->samples_appended_.fetch_add(appended, std::memory_order_relaxed);
+  if (chunks != 0) head_->num_chunks_.fetch_add(chunks, std::memory_order_relaxed);
   if (ooo != 0) head_->out_of_order_.fetch_add(ooo, std::memory_order_relaxed);
   if (dup != 0) head_->duplicates_.fetch_add(dup, std::memory_order_relaxed);
   if (appended != 0) head_->NoteTimes(mint, maxt);
@@ -324,7 +325,7 @@ Status Head::Replay(std::span<const NewSeries> series, std::span<const RefSample
            !next_ref_.compare_exchange_weak(next, ns.ref + 1, std::memory_order_relaxed)) {
     }
   }
-  uint64_t appended = 0;
+  uint64_t appended = 0, chunks = 0;
   int64_t mint = std::numeric_limits<int64_t>::max();
   int64_t maxt = std::numeric_limits<int64_t>::min();
   for (const RefSample& rs : samples) {
@@ -338,7 +339,7 @@ Status Head::Replay(std::span<const NewSeries> series, std::span<const RefSample
     }
     switch (Check(*s, rs.t, rs.v)) {
       case Verdict::kAppend:
-        s->Append(rs.t, rs.v);
+        chunks += s->Append(rs.t, rs.v);
         ++appended;
         mint = std::min(mint, rs.t);
         maxt = std::max(maxt, rs.t);
@@ -354,6 +355,7 @@ Status Head::Replay(std::span<const NewSeries> series, std::span<const RefSample
     }
   }
   samples_appended_.fetch_add(appended, std::memory_order_relaxed);
+  num_chunks_.fetch_add(chunks, std::memory_order_relaxed);
   if (appended != 0) NoteTimes(mint, maxt);
   return Status::Ok();
 }
@@ -366,20 +368,22 @@ GcResult Head::Gc(int64_t min_time) {
 
   // Pass 1: truncate every series and collect the ones left empty.
   std::vector<SeriesRef> dead;
+  size_t chunks_dropped = 0;
   int64_t new_min = std::numeric_limits<int64_t>::max();
   for (size_t st = 0; st < kStripes; ++st) {
     std::unique_lock lock(data_stripes_[st].mu);
     for (SeriesRef ref = st == 0 ? kStripes : st; ref < end; ref += kStripes) {
       HeadSeries* s = Lookup(ref);
       if (s == nullptr) continue;
-      result.samples_removed += s->TruncateBefore(min_time);
+      result.samples_removed += s->TruncateBefore(min_time, &chunks_dropped);
       if (s->empty()) {
         dead.push_back(ref);
       } else {
-        new_min = std::min(new_min, s->min_time());
+        new_min = std::min(new_min, s->FirstTimeFrom(min_time));
       }
     }
   }
+  num_chunks_.fetch_sub(chunks_dropped, std::memory_order_relaxed);
 
   // Pass 2, with no transaction open: a series still empty now belongs to no transaction
   // (created by a rolled-back one, or truncated), so it can go. Unlink it from the map
@@ -439,6 +443,112 @@ GcResult Head::Gc(int64_t min_time) {
     min_time_.store(new_min, std::memory_order_relaxed);
   }
   return result;
+}
+
+Status Head::PersistChunks(const ChunkSink& sink, uint64_t* chunks_persisted) {
+  std::vector<PendingChunk> pending;
+  std::vector<uint8_t> buf;
+  uint64_t written = 0;
+  for (size_t st = 0; st < kStripes; ++st) {
+    pending.clear();
+    buf.clear();
+    const SeriesRef end = next_ref_.load(std::memory_order_acquire);
+    {
+      std::shared_lock lock(data_stripes_[st].mu);
+      for (SeriesRef ref = st == 0 ? kStripes : st; ref < end; ref += kStripes) {
+        const HeadSeries* s = Lookup(ref);
+        if (s == nullptr || s->empty()) continue;
+        auto add = [&](std::span<const uint8_t> b, int64_t mint, int64_t maxt, uint32_t n,
+                       bool sealed) {
+          pending.push_back(PendingChunk{ref, mint, maxt, n, sealed, buf.size(), b.size()});
+          buf.insert(buf.end(), b.begin(), b.end());
+        };
+        for (const SealedChunk& c : s->sealed()) add(c.bytes(), c.mint, c.maxt, c.samples, true);
+        if (s->open_dirty()) {
+          const tsdb::ChunkAppender* o = s->open();
+          add(o->bytes(), o->min_time(), o->max_time(), o->num_samples(), false);
+        }
+      }
+    }
+    if (pending.empty()) continue;
+    if (Status st_sink = sink(pending, buf); !st_sink.ok()) {
+      if (chunks_persisted != nullptr) *chunks_persisted = written;
+      return st_sink;
+    }
+    written += pending.size();
+    size_t released = 0;
+    std::unique_lock lock(data_stripes_[st].mu);
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const PendingChunk& p = pending[i];
+      HeadSeries* s = Lookup(p.ref);
+      if (s == nullptr) continue;
+      if (p.sealed) {
+        // The last sealed chunk of this series in the batch covers all before it.
+        if (i + 1 < pending.size() && pending[i + 1].ref == p.ref && pending[i + 1].sealed) {
+          continue;
+        }
+        released += s->ReleaseSealedThrough(p.mint);
+      } else {
+        s->MarkOpenPersisted(p.mint, p.samples);
+      }
+    }
+    num_chunks_.fetch_sub(released, std::memory_order_relaxed);
+  }
+  if (chunks_persisted != nullptr) *chunks_persisted = written;
+  return Status::Ok();
+}
+
+Status Head::RestoreOpenChunk(SeriesRef ref, std::span<const uint8_t> chunk, int64_t* max_time) {
+  std::unique_lock lock(DataStripeFor(ref).mu);
+  HeadSeries* s = Lookup(ref);
+  if (s == nullptr)
+    return Status::NotFound("restore chunk: unknown series ref " + std::to_string(ref));
+  if (!s->empty()) {
+    return Status::InvalidArgument("restore chunk: series ref " + std::to_string(ref) +
+                                   " already has samples");
+  }
+  tsdb::ChunkIterator it(chunk);
+  int64_t mint = std::numeric_limits<int64_t>::max();
+  int64_t maxt = std::numeric_limits<int64_t>::min();
+  uint64_t chunks = 0;
+  while (it.Next()) {
+    tsdb::Sample smp = it.At();
+    if (!s->empty() && smp.t_ms <= s->max_time()) break;
+    chunks += s->Append(smp.t_ms, smp.v);
+    mint = std::min(mint, smp.t_ms);
+    maxt = smp.t_ms;
+  }
+  if (!it.status().ok()) {
+    return it.status().WithContext("restore chunk of series " + std::to_string(ref));
+  }
+  if (s->empty()) return Status::Ok();
+  s->MarkOpenPersisted(s->open()->min_time(), s->open()->num_samples());
+  num_chunks_.fetch_add(chunks, std::memory_order_relaxed);
+  NoteTimes(mint, maxt);
+  *max_time = maxt;
+  return Status::Ok();
+}
+
+void Head::ReserveRefs(SeriesRef max_used) {
+  uint64_t next = next_ref_.load(std::memory_order_relaxed);
+  while (next <= max_used &&
+         !next_ref_.compare_exchange_weak(next, max_used + 1, std::memory_order_relaxed)) {
+  }
+}
+
+bool Head::CopySeriesSamples(SeriesRef ref, int64_t mint, int64_t maxt,
+                             std::vector<Sample>* out) const {
+  mint = std::max(mint, MinValidTime());
+  std::shared_lock lock(DataStripeFor(ref).mu);
+  const HeadSeries* s = Lookup(ref);
+  if (s == nullptr) return false;
+  s->CopyRange(mint, maxt, out);
+  return true;
+}
+
+bool Head::IsLive(SeriesRef ref) const {
+  std::shared_lock lock(DataStripeFor(ref).mu);
+  return Lookup(ref) != nullptr;
 }
 
 HeadStats Head::Stats() const {

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -71,6 +72,18 @@ struct HeadOptions {
   uint64_t (*label_hash)(const Labels&) = nullptr;
 };
 
+// A chunk copied out of the head for persisting (Head::PersistChunks). Its bytes are
+// [offset, offset + size) of the buffer handed along with it.
+struct PendingChunk {
+  SeriesRef ref = 0;
+  int64_t mint = 0;
+  int64_t maxt = 0;
+  uint32_t samples = 0;
+  bool sealed = false;  // else: a snapshot of the open chunk so far
+  size_t offset = 0;
+  size_t size = 0;
+};
+
 struct GcResult {
   size_t series_removed = 0;
   size_t samples_removed = 0;
@@ -107,6 +120,29 @@ class Head {
   // series an open transaction uses is never removed under it): never call Gc() from a
   // thread that has an Appender with uncommitted samples.
   GcResult Gc(int64_t min_time);
+
+  // --- Persistence support (tsdb/db.h) ---------------------------------------------------
+  using ChunkSink =
+      std::function<Status(std::span<const PendingChunk> chunks, std::span<const uint8_t> bytes)>;
+  // Stripe by stripe: copies every sealed chunk and every open chunk with samples not yet
+  // persisted (under the stripe lock, shared), hands them to sink (no lock held), then
+  // releases the sealed ones from memory and marks the open ones persisted. Stops at the
+  // first sink error. Chunks of series created after the call started may be missed.
+  Status PersistChunks(const ChunkSink& sink, uint64_t* chunks_persisted = nullptr);
+  // Re-opens a persisted chunk as the open chunk of an existing empty series (during
+  // recovery, before appenders start). Stores its max time in *max_time.
+  Status RestoreOpenChunk(SeriesRef ref, std::span<const uint8_t> chunk, int64_t* max_time);
+  // New series get refs above max_used (refs the durable store already handed out).
+  void ReserveRefs(SeriesRef max_used);
+  // Copies the samples of ref in [mint, maxt] (clamped to MinValidTime()) to out; false
+  // when the ref is not in the head.
+  bool CopySeriesSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  // Whether the ref is a series in the head.
+  bool IsLive(SeriesRef ref) const;
+  // Samples before this time are out of bounds and hidden from readers (raised by Gc).
+  int64_t MinValidTime() const { return min_valid_time_.load(std::memory_order_relaxed); }
+  // Chunks in memory (sealed not yet released + open).
+  uint64_t NumChunks() const { return num_chunks_.load(std::memory_order_relaxed); }
 
   // 0 when the label set has no series.
   SeriesRef RefForLabels(const Labels& labels) const;
@@ -199,6 +235,7 @@ class Head {
   std::atomic<uint64_t> duplicates_{0};
   std::atomic<uint64_t> out_of_bounds_{0};
   std::atomic<uint64_t> replay_unknown_refs_{0};
+  std::atomic<uint64_t> num_chunks_{0};
   std::atomic<int64_t> min_time_{std::numeric_limits<int64_t>::max()};
   std::atomic<int64_t> max_time_{std::numeric_limits<int64_t>::min()};
 };

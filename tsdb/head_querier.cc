@@ -72,6 +72,7 @@ bool SampleVectorIterator::Seek(int64_t t) {
 
 std::unique_ptr<SeriesSet> HeadQuerier::Select(std::span<const LabelMatcher> matchers, int64_t mint,
                                                int64_t maxt) {
+  mint = std::max(mint, head_->MinValidTime());  // samples before it are truncated
   Postings refs = head_->index_.Select(matchers);
   std::vector<SelectedSeries> selected;
   selected.reserve(refs.size());

@@ -1,35 +1,52 @@
 // tsdb/head_series.h
 //
-// HeadSeries: one active series in the head — its labels and its recent samples. The
-// sample storage is private behind the small interface below (Append, CopyRange,
-// TruncateBefore, min/max/last), so the raw buffer can be replaced by an open compressed
-// chunk plus a list of sealed chunks without touching the head, appender or querier.
+// HeadSeries: one active series in the head — its labels and its recent samples, held as
+// compressed chunks (tsdb/chunk.h): one open ChunkAppender that takes new samples, and the
+// sealed chunks not yet released (a Db releases them once they are persisted; a bare Head
+// keeps them until Gc). A chunk is sealed before the sample that ShouldSealBefore() says
+// belongs in a new chunk.
 //
-// Layout (24 bytes, one allocation per series plus its sample block):
-//   Labels (8, shared packed block) | Sample* (8) | uint32 size | 31-bit capacity + flag.
-// The buffer grows by doubling (amortized, not per sample) and shrinks on truncation.
+// Layout: the struct is 24 bytes — Labels (8, shared packed block) | Chunks* (8) | flags.
+// The chunk state (open appender, last value, sealed list) is one heap block allocated with
+// the first sample and freed when the series is truncated to nothing, so a series without
+// samples costs only the struct.
+//
+// Truncation (TruncateBefore) is by whole chunks: a chunk straddling the cut stays. The
+// head hides the samples before its cut from readers (Head clamps query ranges to its
+// minimum valid time), so to readers truncation is exact.
 //
 // Thread-safety: none of its own. The head guards each series with the stripe lock of its
-// ref: readers hold it shared, Append/TruncateBefore/set_logged need it exclusive. labels()
-// is immutable after construction and may be read while the series is reachable.
+// ref: readers hold it shared; Append, TruncateBefore, set_logged and the persistence
+// bookkeeping need it exclusive. labels() is immutable after construction and may be read
+// while the series is reachable.
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <limits>
-#include <new>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "common/labels.h"
+#include "tsdb/chunk.h"
 #include "tsdb/sample.h"
 
 namespace andon {
 
+// A sealed chunk held in memory: exact-size copy of the encoded bytes.
+struct SealedChunk {
+  int64_t mint = 0;
+  int64_t maxt = 0;
+  std::unique_ptr<uint8_t[]> data;
+  uint32_t size = 0;
+  uint32_t samples = 0;
+  std::span<const uint8_t> bytes() const { return {data.get(), size}; }
+};
+
 class HeadSeries {
  public:
   explicit HeadSeries(Labels labels) : labels_(std::move(labels)) {}
-  ~HeadSeries() { std::free(data_); }
+  ~HeadSeries() { delete c_; }
   HeadSeries(const HeadSeries&) = delete;
   HeadSeries& operator=(const HeadSeries&) = delete;
 
@@ -39,85 +56,169 @@ class HeadSeries {
   bool logged() const { return logged_; }
   void set_logged() { logged_ = 1; }
 
-  bool empty() const { return size_ == 0; }
-  size_t num_samples() const { return size_; }
+  bool empty() const { return c_ == nullptr; }
+  size_t num_samples() const {
+    if (c_ == nullptr) return 0;
+    size_t n = c_->open.num_samples();
+    for (const SealedChunk& s : c_->sealed) n += s.samples;
+    return n;
+  }
+  // Chunks in memory (sealed + the open one).
+  size_t num_chunks() const { return c_ == nullptr ? 0 : c_->sealed.size() + 1; }
   // Valid only when !empty().
-  int64_t min_time() const { return data_[0].t; }
-  int64_t max_time() const { return data_[size_ - 1].t; }
-  Sample last() const { return data_[size_ - 1]; }
+  int64_t min_time() const {
+    return c_->sealed.empty() ? c_->open.min_time() : c_->sealed.front().mint;
+  }
+  int64_t max_time() const { return c_->open.max_time(); }
+  // The time of the first sample at or after t; valid only when max_time() >= t.
+  int64_t FirstTimeFrom(int64_t t) const {
+    if (min_time() >= t) return min_time();
+    for (const SealedChunk& s : c_->sealed) {
+      if (s.maxt >= t) return s.mint >= t ? s.mint : SeekTime(s.bytes(), t);
+    }
+    return c_->open.min_time() >= t ? c_->open.min_time() : SeekTime(c_->open.bytes(), t);
+  }
+  Sample last() const { return Sample{c_->open.max_time(), c_->last_v}; }
 
-  // Appends a sample; the caller has checked t > max_time() (or empty()).
-  void Append(int64_t t, double v) {
-    if (size_ == cap_) Grow();
-    data_[size_++] = Sample{t, v};
+  // Appends a sample; the caller has checked t > max_time() (or empty()). Returns the
+  // number of chunks created (1 for the first sample and when the open chunk is sealed).
+  int Append(int64_t t, double v) {
+    int created = 0;
+    if (c_ == nullptr) {
+      c_ = new Chunks();
+      created = 1;
+    } else if (c_->open.ShouldSealBefore(t)) {
+      Seal();
+      created = 1;
+    }
+    (void)c_->open.Append(t, v);  // cannot fail: t increases and the seal policy bounds n
+    c_->last_v = v;
+    return created;
   }
 
   // Whether any sample lies in [mint, maxt].
   bool HasSamplesIn(int64_t mint, int64_t maxt) const {
-    if (size_ == 0 || mint > maxt || max_time() < mint || min_time() > maxt) return false;
-    const Sample* s = LowerBound(mint);
-    return s != data_ + size_ && s->t <= maxt;
+    if (c_ == nullptr || mint > maxt || max_time() < mint || min_time() > maxt) return false;
+    for (const SealedChunk& s : c_->sealed) {
+      if (ChunkHasSamplesIn(s.bytes(), s.mint, s.maxt, mint, maxt)) return true;
+    }
+    return ChunkHasSamplesIn(c_->open.bytes(), c_->open.min_time(), c_->open.max_time(), mint,
+                             maxt);
   }
 
   // Appends the samples in [mint, maxt] to out.
   void CopyRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
-    if (!HasSamplesIn(mint, maxt)) return;
-    const Sample* b = LowerBound(mint);
-    const Sample* e = b;
-    const Sample* end = data_ + size_;
-    while (e != end && e->t <= maxt) ++e;
-    out->insert(out->end(), b, e);
-  }
-
-  // Drops samples with t < mint; returns how many were dropped.
-  size_t TruncateBefore(int64_t mint) {
-    if (size_ == 0 || data_[0].t >= mint) return 0;
-    const Sample* keep = LowerBound(mint);
-    size_t dropped = static_cast<size_t>(keep - data_);
-    size_ -= static_cast<uint32_t>(dropped);
-    std::memmove(data_, keep, size_ * sizeof(Sample));
-    if (size_ == 0) {
-      std::free(data_);
-      data_ = nullptr;
-      cap_ = 0;
-    } else if (size_ < cap_ / 4) {
-      Resize(cap_ / 2);
+    if (c_ == nullptr || mint > maxt) return;
+    for (const SealedChunk& s : c_->sealed) {
+      if (s.maxt >= mint && s.mint <= maxt) CopyChunk(s.bytes(), mint, maxt, out);
     }
-    return dropped;
+    if (c_->open.max_time() >= mint && c_->open.min_time() <= maxt) {
+      CopyChunk(c_->open.bytes(), mint, maxt, out);
+    }
   }
 
-  // Heap bytes owned by this series (struct + sample block; labels counted separately).
-  size_t MemoryBytes() const { return sizeof(*this) + cap_ * sizeof(Sample); }
+  // Drops the chunks that end before mint; returns how many samples were dropped and adds
+  // the number of chunks dropped to *chunks_dropped.
+  size_t TruncateBefore(int64_t mint, size_t* chunks_dropped) {
+    if (c_ == nullptr) return 0;
+    if (c_->open.max_time() < mint) {
+      size_t n = num_samples();
+      *chunks_dropped += num_chunks();
+      delete c_;
+      c_ = nullptr;
+      return n;
+    }
+    size_t n = 0, k = 0;
+    while (k < c_->sealed.size() && c_->sealed[k].maxt < mint) n += c_->sealed[k++].samples;
+    if (k > 0) {
+      c_->sealed.erase(c_->sealed.begin(), c_->sealed.begin() + static_cast<ptrdiff_t>(k));
+      *chunks_dropped += k;
+    }
+    return n;
+  }
+
+  // --- Persistence bookkeeping (used by Db through Head) --------------------------------
+  std::span<const SealedChunk> sealed() const {
+    return c_ == nullptr ? std::span<const SealedChunk>() : std::span(c_->sealed);
+  }
+  // The open chunk, or nullptr when empty().
+  const tsdb::ChunkAppender* open() const { return c_ == nullptr ? nullptr : &c_->open; }
+  // Whether the open chunk holds samples not yet persisted.
+  bool open_dirty() const { return c_ != nullptr && c_->open.num_samples() != c_->open_persisted; }
+  // Records that the open chunk starting at mint was persisted with n samples.
+  void MarkOpenPersisted(int64_t mint, uint32_t n) {
+    if (c_ != nullptr && c_->open.min_time() == mint && c_->open.num_samples() >= n) {
+      c_->open_persisted = n;
+    }
+  }
+  // Releases the sealed chunks starting at or before mint; returns how many.
+  size_t ReleaseSealedThrough(int64_t mint) {
+    if (c_ == nullptr) return 0;
+    size_t k = 0;
+    while (k < c_->sealed.size() && c_->sealed[k].mint <= mint) ++k;
+    c_->sealed.erase(c_->sealed.begin(), c_->sealed.begin() + static_cast<ptrdiff_t>(k));
+    if (c_->sealed.empty()) c_->sealed.shrink_to_fit();
+    return k;
+  }
+
+  // Heap bytes owned by this series (struct + chunks; labels counted separately).
+  size_t MemoryBytes() const {
+    size_t n = sizeof(*this);
+    if (c_ != nullptr) {
+      n += sizeof(Chunks) + c_->open.bytes().size() + c_->sealed.capacity() * sizeof(SealedChunk);
+      for (const SealedChunk& s : c_->sealed) n += s.size;
+    }
+    return n;
+  }
 
  private:
-  const Sample* LowerBound(int64_t t) const {
-    const Sample* lo = data_;
-    size_t n = size_;
-    while (n > 0) {
-      size_t half = n / 2;
-      if (lo[half].t < t) {
-        lo += half + 1;
-        n -= half + 1;
-      } else {
-        n = half;
-      }
-    }
-    return lo;
+  struct Chunks {
+    tsdb::ChunkAppender open;
+    double last_v = 0;
+    uint32_t open_persisted = 0;      // samples of the open chunk already persisted
+    std::vector<SealedChunk> sealed;  // oldest first
+  };
+
+  static bool ChunkHasSamplesIn(std::span<const uint8_t> bytes, int64_t cmint, int64_t cmaxt,
+                                int64_t mint, int64_t maxt) {
+    if (cmaxt < mint || cmint > maxt) return false;
+    if (cmint >= mint || cmaxt <= maxt) return true;  // an end sample lies in range
+    tsdb::ChunkIterator it(bytes);
+    return it.Seek(mint) && it.At().t_ms <= maxt;
   }
 
-  void Grow() { Resize(cap_ == 0 ? 2 : cap_ * 2); }
+  static int64_t SeekTime(std::span<const uint8_t> bytes, int64_t t) {
+    tsdb::ChunkIterator it(bytes);
+    return it.Seek(t) ? it.At().t_ms : t;
+  }
 
-  void Resize(uint32_t cap) {
-    void* p = std::realloc(data_, static_cast<size_t>(cap) * sizeof(Sample));
-    if (p == nullptr) throw std::bad_alloc();
-    data_ = static_cast<Sample*>(p);
-    cap_ = cap;
+  static void CopyChunk(std::span<const uint8_t> bytes, int64_t mint, int64_t maxt,
+                        std::vector<Sample>* out) {
+    tsdb::ChunkIterator it(bytes);
+    if (!it.Seek(mint)) return;
+    do {
+      tsdb::Sample s = it.At();
+      if (s.t_ms > maxt) break;
+      out->push_back(Sample{s.t_ms, s.v});
+    } while (it.Next());
+  }
+
+  void Seal() {
+    SealedChunk s;
+    std::span<const uint8_t> b = c_->open.bytes();
+    s.mint = c_->open.min_time();
+    s.maxt = c_->open.max_time();
+    s.size = static_cast<uint32_t>(b.size());
+    s.samples = c_->open.num_samples();
+    s.data.reset(new uint8_t[b.size()]);
+    std::memcpy(s.data.get(), b.data(), b.size());
+    c_->sealed.push_back(std::move(s));
+    c_->open = tsdb::ChunkAppender();
+    c_->open_persisted = 0;
   }
 
   Labels labels_;
-  Sample* data_ = nullptr;
-  uint32_t size_ = 0;
-  uint32_t cap_ : 31 = 0;
+  Chunks* c_ = nullptr;
   uint32_t logged_ : 1 = 0;
 };
 

@@ -362,6 +362,14 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(std::string_view name, const
     cf.write_buffer_size = 4 << 20;
     cf.compression = rocksdb::kNoCompression;
   }
+  if (table.filter_policy != nullptr) {
+    // Partitioned filters: a postings SST of a million series holds ~10M keys, whose
+    // monolithic filter (~12 MB) does not stay in a cache shard, so every PutChunk's
+    // postings lookup re-read and re-checksummed it; partitions are 4 KiB each.
+    table.partition_filters = true;
+    table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+    table.metadata_block_size = 4096;
+  }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
 }
@@ -451,8 +459,9 @@ Result<ProbeResult> ProbeExisting(const std::string& dir, rocksdb::Env* env) {
 
 // ---- StoredChunkIterator ------------------------------------------------------------------------
 
-StoredChunkIterator::StoredChunkIterator(std::unique_ptr<rocksdb::Iterator> it, std::vector<int64_t> partitions,
-                             uint64_t ref, int64_t mint, int64_t maxt)
+StoredChunkIterator::StoredChunkIterator(std::unique_ptr<rocksdb::Iterator> it,
+                                         std::vector<int64_t> partitions, uint64_t ref,
+                                         int64_t mint, int64_t maxt)
     : it_(std::move(it)),
       partitions_(std::move(partitions)),
       ref_(ref),
@@ -598,7 +607,10 @@ Status RocksDbStore::Init(const std::string& dir, const StoreOptions& options) {
   dbo.max_total_wal_size = 4 * options.write_buffer_bytes;
   dbo.max_manifest_file_size = 64 << 20;
 
-  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Few shards: a shard must hold the largest filter block (~1.2 MB for a million series
+  // rows) or every point lookup re-reads and re-checksums it from the file.
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes, /*num_shard_bits=*/2);
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName};
   names.insert(names.end(), kColumnFamilies.begin(), kColumnFamilies.end());
   if (!fresh) {
@@ -1181,6 +1193,20 @@ Status RocksDbStore::Flush() {
   rocksdb::FlushOptions fo;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs = {meta_, series_, postings_, chunks_, wal_};
   return FromRocks(db_->Flush(fo, cfs), fmt::format("tsdb {}: flush", dir_));
+}
+
+Status RocksDbStore::Compact() {
+  if (Status s = Flush(); !s.ok()) return s;
+  rocksdb::CompactRangeOptions cro;
+  cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* cf : {meta_, series_, postings_, chunks_, wal_}) {
+    if (Status s = FromRocks(db_->CompactRange(cro, cf, nullptr, nullptr),
+                             fmt::format("tsdb {}: compact", dir_));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
 }
 
 Status RocksDbStore::Resume() {

@@ -99,7 +99,7 @@ class StoredChunkIterator {
  private:
   friend class RocksDbStore;
   StoredChunkIterator(std::unique_ptr<rocksdb::Iterator> it, std::vector<int64_t> partitions,
-                uint64_t ref, int64_t mint, int64_t maxt);
+                      uint64_t ref, int64_t mint, int64_t maxt);
   bool SeekPartition();
 
   std::unique_ptr<rocksdb::Iterator> it_;
@@ -201,6 +201,9 @@ class RocksDbStore {
 
   // Flushes all memtables to SST files (shutdown, tests, benchmarks).
   Status Flush();
+  // Flushes, then compacts every column family fully, so overwritten chunks and deleted
+  // WAL records stop taking space (tools, benchmarks; blocks for the duration).
+  Status Compact();
   // Clears a RocksDB background error (e.g. after disk space was freed). Blocks up to ~5s
   // while RocksDB's own recovery is in progress.
   Status Resume();

@@ -1,0 +1,341 @@
+// Db: the head joined to the RocksDB store — reads across seal, checkpoint and reopen
+// boundaries are bit-exact, retention drops whole partitions, metrics and stats report.
+#include "tsdb/db.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/env.h>
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <thread>
+
+#include "tests/tsdb/db_test_util.h"
+#include "tests/tsdb/disk_full_fs.h"
+#include "tsdb/chunk.h"
+
+namespace andon {
+namespace {
+
+using dbtest::Bits;
+using dbtest::Dump;
+using dbtest::Eq;
+using dbtest::kMax;
+using dbtest::kMin;
+using dbtest::Re;
+using dbtest::ReadAll;
+using dbtest::TempDir;
+
+DbOptions Manual() {
+  DbOptions o;
+  o.background = false;
+  return o;
+}
+
+Labels SeriesLabels(int i) {
+  return Labels{{"__name__", i % 2 ? "node_cpu_seconds_total" : "node_load1"},
+                {"instance", "host-" + std::to_string(i)},
+                {"job", "node"}};
+}
+
+// Adversarial values: counters, decimals, arbitrary doubles, staleness, -0.0, infinities.
+double ValueAt(int series, int k) {
+  switch ((k * 7 + series) % 11) {
+    case 0:
+      return kStaleNaN;
+    case 1:
+      return -0.0;
+    case 2:
+      return std::numeric_limits<double>::infinity();
+    case 3:
+      return std::bit_cast<double>(0x9e3779b97f4a7c15ULL * (k + 1) >> 2);
+    default:
+      return series * 1000.0 + k * 0.25;
+  }
+}
+
+// Appends samples [from, to) of n series at 15 s and returns what was appended.
+void AppendRange(Db& db, int n, int from, int to, Dump* expected) {
+  auto app = db.NewAppender();
+  std::vector<SeriesRef> refs(n, 0);
+  for (int k = from; k < to; ++k) {
+    for (int i = 0; i < n; ++i) {
+      int64_t t = int64_t{k} * 15000;
+      double v = ValueAt(i, k);
+      auto r = app->Append(refs[i], SeriesLabels(i), t, v);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      refs[i] = *r;
+      (*expected)[SeriesLabels(i).ToString()].emplace_back(t, std::bit_cast<uint64_t>(v));
+    }
+    if (k % 50 == 49) ASSERT_TRUE(app->Commit().ok());
+  }
+  ASSERT_TRUE(app->Commit().ok());
+}
+
+TEST(DbTest, ReadsBackBitExactAcrossChunkSealsAndReopen) {
+  TempDir tmp;
+  Dump expected;
+  {
+    auto db = Db::Open(tmp.path(), Manual());
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    AppendRange(**db, 4, 0, 3 * tsdb::kMaxSamplesPerChunk + 17, &expected);
+    EXPECT_EQ(ReadAll(**db, {Re("__name__", ".+")}), expected);
+    EXPECT_GE((*db)->Stats().head_chunks, 4u * 4);
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  EXPECT_EQ(ReadAll(**db, {Re("__name__", ".+")}), expected);
+  EXPECT_EQ((*db)->head().NumSeries(), 4u);
+  // Appending continues where it left off, across the restored open chunk.
+  AppendRange(**db, 4, 3 * tsdb::kMaxSamplesPerChunk + 17, 4 * tsdb::kMaxSamplesPerChunk,
+              &expected);
+  EXPECT_EQ(ReadAll(**db, {Re("__name__", ".+")}), expected);
+}
+
+TEST(DbTest, QuerySpansPersistedAndHeadChunksAndHonoursTheRange) {
+  TempDir tmp;
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok());
+  Dump expected;
+  AppendRange(**db, 3, 0, 1000, &expected);
+  ASSERT_TRUE((*db)->Checkpoint().ok());
+  // Sealed chunks left memory; only the open chunks remain in the head.
+  EXPECT_EQ((*db)->head().NumChunks(), 3u);
+  AppendRange(**db, 3, 1000, 1300, &expected);
+  EXPECT_EQ(ReadAll(**db, {Re("__name__", ".+")}), expected);
+
+  // A range inside a persisted chunk and reaching into the head.
+  const int64_t lo = 400 * 15000 + 1, hi = 1100 * 15000;
+  Dump ranged;
+  for (auto& [name, bits] : expected) {
+    for (auto [t, v] : bits) {
+      if (t >= lo && t <= hi) ranged[name].emplace_back(t, v);
+    }
+  }
+  EXPECT_EQ(ReadAll(**db, {Eq("job", "node")}, lo, hi), ranged);
+  EXPECT_EQ(ReadAll(**db, {Eq("instance", "host-1")}, lo, hi).size(), 1u);
+  EXPECT_TRUE(ReadAll(**db, {Eq("job", "node")}, 2000 * 15000, 3000 * 15000).empty());
+}
+
+TEST(DbTest, CheckpointTruncatesTheWalAndReopenLosesNothing) {
+  TempDir tmp;
+  Dump expected;
+  {
+    auto db = Db::Open(tmp.path(), Manual());
+    ASSERT_TRUE(db.ok());
+    AppendRange(**db, 5, 0, 700, &expected);
+    ASSERT_TRUE((*db)->Checkpoint().ok());
+    DbStats s = (*db)->Stats();
+    EXPECT_EQ(s.wal_truncated_upto, s.wal_seq);
+    EXPECT_EQ(s.wal_truncations, 1u);
+    AppendRange(**db, 5, 700, 760, &expected);  // only in the WAL and the head
+    ASSERT_TRUE((*db)->Close().ok());           // kill -9 after a checkpoint: db_crash_test.cc
+  }
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(ReadAll(**db, {Eq("job", "node")}), expected);
+  EXPECT_EQ((*db)->head().OutOfOrderSamples(), 0u);
+  EXPECT_EQ((*db)->head().DuplicateSamples(), 0u);
+}
+
+TEST(DbTest, RecoveryReplaysWalSamplesNewerThanTheSnapshotOnly) {
+  TempDir tmp;
+  Dump expected;
+  {
+    DbOptions o = Manual();
+    auto db = Db::Open(tmp.path(), o);
+    ASSERT_TRUE(db.ok());
+    AppendRange(**db, 2, 0, 100, &expected);
+    ASSERT_TRUE((*db)->Checkpoint().ok());
+    AppendRange(**db, 2, 100, 130, &expected);
+    // Persist the open chunks again without truncating past these samples: the WAL then
+    // holds samples the snapshot also holds.
+    ASSERT_TRUE(
+        (*db)
+            ->head()
+            .PersistChunks([&](std::span<const PendingChunk> cs, std::span<const uint8_t> bytes) {
+              for (const PendingChunk& c : cs) {
+                std::string_view b(reinterpret_cast<const char*>(bytes.data()) + c.offset, c.size);
+                if (Status st = (*db)->store().PutChunk(c.ref, c.mint, c.maxt, b); !st.ok()) {
+                  return st;
+                }
+              }
+              return Status::Ok();
+            })
+            .ok());
+    AppendRange(**db, 2, 130, 150, &expected);
+    ASSERT_TRUE((*db)->store().Flush().ok());
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(ReadAll(**db, {Eq("job", "node")}), expected);
+  EXPECT_EQ((*db)->head().DuplicateSamples(), 0u);
+}
+
+TEST(DbTest, RetentionDropsOldPartitionsAndQueriesStopReturningThem) {
+  TempDir tmp;
+  DbOptions o = Manual();
+  o.retention_ms = 24LL * 3600 * 1000;
+  auto db = Db::Open(tmp.path(), o);
+  ASSERT_TRUE(db.ok());
+  auto app = (*db)->NewAppender();
+  Labels old_series{{"__name__", "old"}, {"job", "gone"}};
+  Labels live{{"__name__", "live"}, {"job", "kept"}};
+  for (int64_t t = 0; t < 4 * 3600 * 1000; t += 60000) {
+    ASSERT_TRUE(app->Append(0, old_series, t, 1).ok());
+    ASSERT_TRUE(app->Append(0, live, t, 2).ok());
+  }
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE((*db)->Maintain().ok());
+  EXPECT_EQ(ReadAll(**db, {Eq("__name__", "old")}).size(), 1u);
+  const int64_t later = 3LL * 24 * 3600 * 1000;
+  for (int64_t t = later; t < later + 3600 * 1000; t += 60000) {
+    ASSERT_TRUE(app->Append(0, live, t, 3).ok());
+  }
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE((*db)->Maintain().ok());
+
+  DbStats s = (*db)->Stats();
+  EXPECT_GE(s.retention_partitions_dropped, 2u);
+  EXPECT_TRUE(ReadAll(**db, {Eq("__name__", "old")}).empty());
+  Dump live_dump = ReadAll(**db, {Eq("__name__", "live")});
+  ASSERT_EQ(live_dump.size(), 1u);
+  EXPECT_GE(live_dump.begin()->second.front().first, later - o.retention_ms);
+  EXPECT_EQ((*db)->head().NumSeries(), 1u);
+  auto q = (*db)->NewQuerier();
+  EXPECT_EQ(*q->LabelValues("job", {}), (std::vector<std::string>{"kept"}));
+}
+
+TEST(DbTest, SeriesLeavingTheHeadStayQueryableFromTheStore) {
+  TempDir tmp;
+  DbOptions o = Manual();
+  o.head_keep_ms = 3600 * 1000;
+  auto db = Db::Open(tmp.path(), o);
+  ASSERT_TRUE(db.ok());
+  auto app = (*db)->NewAppender();
+  Labels idle{{"__name__", "idle"}, {"pod", "a"}};
+  Labels busy{{"__name__", "busy"}, {"pod", "b"}};
+  ASSERT_TRUE(app->Append(0, idle, 1000, 1.5).ok());
+  ASSERT_TRUE(app->Append(0, busy, 1000, 2).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE(app->Append(0, busy, 3 * 3600 * 1000, 3).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE((*db)->Maintain().ok());
+  EXPECT_EQ((*db)->head().NumSeries(), 1u);
+  Dump d = ReadAll(**db, {Eq("__name__", "idle")});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d.begin()->second, (Bits{{1000, std::bit_cast<uint64_t>(1.5)}}));
+  auto q = (*db)->NewQuerier();
+  EXPECT_EQ(*q->LabelValues("pod", {}), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(*q->LabelValues("pod", std::vector{Eq("__name__", "idle")}),
+            (std::vector<std::string>{"a"}));
+  EXPECT_EQ(*q->LabelNames({}), (std::vector<std::string>{"__name__", "pod"}));
+  // The idle series comes back under a new ref; both refs read as one series.
+  ASSERT_TRUE(app->Append(0, idle, 3 * 3600 * 1000 + 1000, 4).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  d = ReadAll(**db, {Eq("__name__", "idle")});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d.begin()->second.size(), 2u);
+}
+
+TEST(DbTest, StatsAndMetricsReportTheHeadAndRejects) {
+  TempDir tmp;
+  MetricsRegistry registry;
+  DbOptions o = Manual();
+  o.metrics = &registry;
+  auto db = Db::Open(tmp.path(), o);
+  ASSERT_TRUE(db.ok());
+  auto app = (*db)->NewAppender();
+  ASSERT_TRUE(app->Append(0, SeriesLabels(1), 2000, 1).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(app->Append(0, SeriesLabels(1), 1000, 1).status().message(), "out of order sample");
+  EXPECT_EQ(app->Append(0, SeriesLabels(1), 2000, 5).status().message(),
+            "duplicate sample for timestamp");
+  ASSERT_TRUE((*db)->Checkpoint().ok());
+  DbStats s = (*db)->Stats();
+  EXPECT_EQ(s.head.num_series, 1u);
+  EXPECT_EQ(s.head.out_of_order_samples, 1u);
+  EXPECT_EQ(s.head.duplicate_samples, 1u);
+  EXPECT_LE(s.min_time, 2000);  // persisted data counts from its partition start
+  EXPECT_EQ(s.max_time, 2000);
+  EXPECT_GT(s.disk_bytes, 0u);
+  ASSERT_FALSE(s.cardinality.series_count_by_metric_name.empty());
+  EXPECT_EQ(s.cardinality.series_count_by_metric_name[0].name, "node_cpu_seconds_total");
+
+  std::map<std::string, double> values;
+  for (const FamilySnapshot& f : registry.Gather()) {
+    if (f.type != MetricType::kHistogram) values[f.name] = f.metrics.at(0).value;
+  }
+  EXPECT_EQ(values["andon_tsdb_head_series"], 1);
+  EXPECT_EQ(values["andon_tsdb_out_of_order_samples_total"], 1);
+  EXPECT_EQ(values["andon_tsdb_duplicate_samples_total"], 1);
+  EXPECT_EQ(values["andon_tsdb_wal_truncations_total"], 1);
+  EXPECT_GT(values["andon_tsdb_storage_bytes"], 0);
+  ASSERT_TRUE((*db)->Close().ok());
+  EXPECT_TRUE(registry.Gather().empty());
+}
+
+TEST(DbTest, SecondOpenOfTheSameDirIsRefused) {
+  TempDir tmp;
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok());
+  auto second = Db::Open(tmp.path(), Manual());
+  EXPECT_FALSE(second.ok());
+}
+
+TEST(DbTest, BackgroundLoopCheckpointsAndStopsOnClose) {
+  TempDir tmp;
+  DbOptions o;
+  o.checkpoint_interval = std::chrono::milliseconds(5);
+  auto db = Db::Open(tmp.path(), o);
+  ASSERT_TRUE(db.ok());
+  Dump expected;
+  AppendRange(**db, 2, 0, 600, &expected);
+  while ((*db)->Stats().checkpoints == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(ReadAll(**db, {Eq("job", "node")}), expected);
+  ASSERT_TRUE((*db)->Close().ok());
+}
+
+TEST(DbTest, DiskFullFailsCommitsKeepsReadsAndRecoversWhenSpaceReturns) {
+  TempDir tmp;
+  auto fs = std::make_shared<tsdb::DiskFullFs>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  DbOptions o;
+  o.checkpoint_interval = std::chrono::milliseconds(5);
+  o.store.env = env.get();
+  Dump expected;
+  {
+    auto db = Db::Open(tmp.path(), o);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    AppendRange(**db, 2, 0, 10, &expected);
+    auto app = (*db)->NewAppender();
+    fs->fail = true;
+    ASSERT_TRUE(app->Append(0, SeriesLabels(0), 10 * 15000, 1).ok());
+    Status st = app->Commit();
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("no space left on device"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("commit"), std::string::npos) << st.message();
+    EXPECT_EQ(ReadAll(**db, {Eq("job", "node")}), expected);  // reads keep working
+
+    fs->fail = false;
+    // The background loop resumes the store; commits then succeed again (bounded wait).
+    bool committed = false;
+    for (int i = 0; i < 2000 && !committed; ++i) {
+      ASSERT_TRUE(app->Append(0, SeriesLabels(0), 10 * 15000, 1).ok());
+      committed = app->Commit().ok();
+      if (!committed) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(committed);
+    expected[SeriesLabels(0).ToString()].emplace_back(10 * 15000, std::bit_cast<uint64_t>(1.0));
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(ReadAll(**db, {Eq("job", "node")}), expected);
+}
+
+}  // namespace
+}  // namespace andon

@@ -1,0 +1,704 @@
+#include "tsdb/db.h"
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "common/logger.h"
+#include "tsdb/chunk.h"
+#include "tsdb/head_index.h"
+#include "tsdb/head_querier.h"
+
+namespace andon {
+namespace {
+
+constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
+constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
+
+int64_t SatSub(int64_t a, int64_t b) { return a < kMinTime + b ? kMinTime : a - b; }
+
+Labels ToLabels(std::span<const tsdb::StoredLabel> stored) {
+  LabelsBuilder b;
+  for (const tsdb::StoredLabel& l : stored) b.Set(l.name, l.value);
+  return b.Build();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Write path
+
+class Db::Wal final : public HeadWal {
+ public:
+  explicit Wal(Db* db) : db_(db) {}
+
+  Status Log(std::span<const NewSeries> series, std::span<const RefSample> samples) override {
+    thread_local std::vector<tsdb::LabelView> views;
+    thread_local std::vector<size_t> counts;
+    thread_local std::vector<tsdb::WalSeries> ws;
+    thread_local std::vector<tsdb::WalSample> wsamples;
+    views.clear();
+    counts.clear();
+    ws.clear();
+    wsamples.clear();
+    for (const NewSeries& ns : series) {
+      size_t before = views.size();
+      for (const Label& l : ns.labels) views.push_back(tsdb::LabelView{l.name, l.value});
+      counts.push_back(views.size() - before);
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < series.size(); ++i) {
+      ws.push_back(tsdb::WalSeries{series[i].ref, std::span(views).subspan(off, counts[i])});
+      off += counts[i];
+    }
+    if (db_->store_ == nullptr) return Status::Unavailable("tsdb is closed");
+    wsamples.reserve(samples.size());
+    for (const RefSample& s : samples) wsamples.push_back(tsdb::WalSample{s.ref, s.t, s.v});
+    Status st = db_->store_->LogBatch(ws, wsamples);
+    if (!st.ok()) db_->OnWriteError();
+    return st;
+  }
+
+ private:
+  Db* db_;
+};
+
+class Db::DbAppender final : public Appender {
+ public:
+  DbAppender(Db* db, std::unique_ptr<Appender> inner) : db_(db), inner_(std::move(inner)) {}
+  Result<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t_ms, double v) override {
+    return inner_->Append(ref, labels, t_ms, v);
+  }
+  Status Commit() override {
+    std::shared_lock lock(db_->commit_mu_);
+    return inner_->Commit();
+  }
+  void Rollback() override { inner_->Rollback(); }
+
+ private:
+  Db* db_;
+  std::unique_ptr<Appender> inner_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Read path
+
+namespace {
+
+// Iterates a shared, immutable sample vector.
+class SharedSamplesIterator final : public SeriesIterator {
+ public:
+  explicit SharedSamplesIterator(std::shared_ptr<const std::vector<Sample>> s) : s_(std::move(s)) {}
+  bool Next() override {
+    if (pos_ != kBefore && pos_ >= s_->size()) return false;
+    ++pos_;
+    return pos_ < s_->size();
+  }
+  bool Seek(int64_t t) override {
+    if (pos_ == kBefore) pos_ = 0;
+    if (pos_ >= s_->size()) return false;
+    if ((*s_)[pos_].t >= t) return true;
+    auto it = std::lower_bound(s_->begin() + static_cast<std::ptrdiff_t>(pos_), s_->end(), t,
+                               [](const Sample& a, int64_t x) { return a.t < x; });
+    pos_ = static_cast<size_t>(it - s_->begin());
+    return pos_ < s_->size();
+  }
+  Sample At() const override { return (*s_)[pos_]; }
+  Status Err() const override { return Status::Ok(); }
+
+ private:
+  static constexpr size_t kBefore = static_cast<size_t>(-1);
+  std::shared_ptr<const std::vector<Sample>> s_;
+  size_t pos_ = kBefore;
+};
+
+// Appends the samples in [mint, maxt] of a chunk that lives in RocksDB's memory (memtable or
+// block cache). Kept apart so that the ThreadSanitizer suppression for the uninstrumented
+// librocksdb (whose memtable publishes entries through atomics TSan does not see) can name
+// exactly this function: tests/tsdb/tsan_rocksdb.supp.
+Status DecodeRocksDbOwnedChunk(std::string_view b, int64_t mint, int64_t maxt,
+                               std::vector<Sample>* out, bool* sorted) {
+  tsdb::ChunkIterator ci(std::span(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
+  if (!ci.Seek(mint)) return ci.status();
+  if (!out->empty() && ci.At().t_ms <= out->back().t) *sorted = false;
+  do {
+    tsdb::Sample s = ci.At();
+    if (s.t_ms > maxt) break;
+    out->push_back(Sample{s.t_ms, s.v});
+  } while (ci.Next());
+  return ci.status();
+}
+
+// One label set and the refs it had in the head and in the store.
+struct Group {
+  Labels labels;
+  std::vector<SeriesRef> head_refs;
+  std::vector<uint64_t> store_refs;
+};
+
+}  // namespace
+
+class Db::DbQuerier final : public Querier {
+ public:
+  DbQuerier(Db* db, int64_t mint, int64_t maxt) : db_(db), mint_(mint), maxt_(maxt) {}
+
+  std::unique_ptr<SeriesSet> Select(std::span<const LabelMatcher> matchers, int64_t mint,
+                                    int64_t maxt) override;
+  Result<std::vector<std::string>> LabelNames(std::span<const LabelMatcher> matchers) override;
+  Result<std::vector<std::string>> LabelValues(std::string_view name,
+                                               std::span<const LabelMatcher> matchers) override;
+
+ private:
+  // Groups (sorted by labels) of the series matching all matchers: head series, then the
+  // store's series with chunks in [mint, maxt].
+  Result<std::vector<Group>> Groups(std::span<const LabelMatcher> matchers, int64_t mint,
+                                    int64_t maxt) const;
+  Result<std::vector<uint64_t>> StoreRefs(std::span<const LabelMatcher> matchers, int64_t mint,
+                                          int64_t maxt) const;
+
+  Db* db_;
+  int64_t mint_, maxt_;
+};
+
+namespace {
+
+class DbSeriesSet final : public SeriesSet {
+ public:
+  DbSeriesSet(const Head* head, const tsdb::RocksDbStore* store, std::vector<Group> groups,
+              int64_t mint, int64_t maxt, Status err)
+      : head_(head),
+        store_(store),
+        groups_(std::move(groups)),
+        mint_(mint),
+        maxt_(maxt),
+        err_(std::move(err)) {}
+
+  bool Next() override {
+    if (!err_.ok()) return false;
+    while (next_ < groups_.size()) {
+      const Group& g = groups_[next_++];
+      auto samples = std::make_shared<std::vector<Sample>>();
+      if (Status st = Load(g, samples.get()); !st.ok()) {
+        err_ = st;
+        return false;
+      }
+      if (samples->empty()) continue;
+      current_.labels_ = g.labels;
+      current_.samples_ = std::move(samples);
+      return true;
+    }
+    return false;
+  }
+  const Series& At() const override { return current_; }
+  Status Err() const override { return err_; }
+
+ private:
+  struct Current final : public Series {
+    const Labels& labels() const override { return labels_; }
+    std::unique_ptr<SeriesIterator> Iterator() const override {
+      return std::make_unique<SharedSamplesIterator>(samples_);
+    }
+    Labels labels_;
+    std::shared_ptr<const std::vector<Sample>> samples_;
+  };
+
+  // Head first, then the store: a chunk released from the head after being persisted is
+  // in the store by the time the store is read.
+  Status Load(const Group& g, std::vector<Sample>* out) const {
+    for (SeriesRef ref : g.head_refs) head_->CopySeriesSamples(ref, mint_, maxt_, out);
+    bool sorted = true;
+    for (uint64_t ref : g.store_refs) {
+      tsdb::StoredChunkIterator it = store_->Chunks(ref, mint_, maxt_);
+      while (it.Next()) {
+        if (Status st = DecodeRocksDbOwnedChunk(it.bytes(), mint_, maxt_, out, &sorted); !st.ok()) {
+          return st.WithContext(g.labels.ToString());
+        }
+      }
+      if (!it.status().ok()) return it.status();
+    }
+    if (!sorted || g.head_refs.size() + g.store_refs.size() > 1) {
+      std::stable_sort(out->begin(), out->end(),
+                       [](const Sample& a, const Sample& b) { return a.t < b.t; });
+      out->erase(std::unique(out->begin(), out->end(),
+                             [](const Sample& a, const Sample& b) { return a.t == b.t; }),
+                 out->end());
+    }
+    return Status::Ok();
+  }
+
+  const Head* head_;
+  const tsdb::RocksDbStore* store_;
+  std::vector<Group> groups_;
+  int64_t mint_, maxt_;
+  Status err_;
+  size_t next_ = 0;
+  Current current_;
+};
+
+}  // namespace
+
+Result<std::vector<uint64_t>> Db::DbQuerier::StoreRefs(std::span<const LabelMatcher> matchers,
+                                                       int64_t mint, int64_t maxt) const {
+  const tsdb::RocksDbStore& store = *db_->store_;
+  std::optional<Postings> acc;
+  for (const LabelMatcher& m : matchers) {
+    if (m.MatchesEmpty()) continue;
+    Result<std::vector<uint64_t>> refs =
+        m.type() == LabelMatcher::Type::kEqual
+            ? store.RefsForLabel(m.name(), m.value(), mint, maxt)
+            : store.RefsMatching(
+                  m.name(), [&](std::string_view v) { return m.Matches(v); }, mint, maxt);
+    if (!refs.ok()) return refs.status();
+    acc = acc ? IntersectPostings(*acc, *refs) : std::move(*refs);
+    if (acc->empty()) return std::vector<uint64_t>();
+  }
+  if (!acc) {
+    Result<std::vector<uint64_t>> all = store.AllRefsInRange(mint, maxt);
+    if (!all.ok()) return all.status();
+    acc = std::move(*all);
+  }
+  for (const LabelMatcher& m : matchers) {
+    if (!m.MatchesEmpty()) continue;
+    Result<std::vector<uint64_t>> bad = store.RefsMatching(
+        m.name(), [&](std::string_view v) { return !m.Matches(v); }, mint, maxt);
+    if (!bad.ok()) return bad.status();
+    acc = SubtractPostings(*acc, *bad);
+  }
+  return std::move(*acc);
+}
+
+Result<std::vector<Group>> Db::DbQuerier::Groups(std::span<const LabelMatcher> matchers,
+                                                 int64_t mint, int64_t maxt) const {
+  std::map<Labels, Group> by_labels;
+  for (SeriesRef ref : db_->head_->index().Select(matchers)) {
+    Labels l = db_->head_->LabelsForRef(ref);
+    if (l.empty()) continue;
+    Group& g = by_labels[l];
+    if (g.labels.empty()) g.labels = l;
+    g.head_refs.push_back(ref);
+    g.store_refs.push_back(ref);  // its older chunks may be persisted
+  }
+  Result<std::vector<uint64_t>> refs = StoreRefs(matchers, mint, maxt);
+  if (!refs.ok()) return refs.status();
+  for (uint64_t ref : *refs) {
+    Result<std::vector<tsdb::StoredLabel>> stored = db_->store_->ReadSeries(ref);
+    if (!stored.ok()) {
+      if (stored.status().code() == Status::Code::kNotFound) continue;  // swept meanwhile
+      return stored.status();
+    }
+    Labels l = ToLabels(*stored);
+    Group& g = by_labels[l];
+    if (g.labels.empty()) g.labels = l;
+    if (std::find(g.store_refs.begin(), g.store_refs.end(), ref) == g.store_refs.end()) {
+      g.store_refs.push_back(ref);
+    }
+  }
+  std::vector<Group> out;
+  out.reserve(by_labels.size());
+  for (auto& [labels, g] : by_labels) out.push_back(std::move(g));
+  return out;
+}
+
+std::unique_ptr<SeriesSet> Db::DbQuerier::Select(std::span<const LabelMatcher> matchers,
+                                                 int64_t mint, int64_t maxt) {
+  Result<std::vector<Group>> groups = Groups(matchers, mint, maxt);
+  Status err = groups.status();
+  return std::make_unique<DbSeriesSet>(db_->head_.get(), db_->store_.get(),
+                                       groups.ok() ? std::move(*groups) : std::vector<Group>(),
+                                       mint, maxt, std::move(err));
+}
+
+Result<std::vector<std::string>> Db::DbQuerier::LabelNames(std::span<const LabelMatcher> matchers) {
+  std::set<std::string, std::less<>> names;
+  if (matchers.empty()) {
+    for (std::string& n : db_->head_->index().LabelNames()) names.insert(std::move(n));
+    Result<std::vector<std::string>> stored = db_->store_->LabelNamesInRange(mint_, maxt_);
+    if (!stored.ok()) return stored.status();
+    for (std::string& n : *stored) names.insert(std::move(n));
+  } else {
+    Result<std::vector<Group>> groups = Groups(matchers, mint_, maxt_);
+    if (!groups.ok()) return groups.status();
+    for (const Group& g : *groups) {
+      for (const Label& l : g.labels) {
+        if (names.find(l.name) == names.end()) names.emplace(l.name);
+      }
+    }
+  }
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+Result<std::vector<std::string>> Db::DbQuerier::LabelValues(
+    std::string_view name, std::span<const LabelMatcher> matchers) {
+  std::set<std::string, std::less<>> values;
+  if (matchers.empty()) {
+    for (std::string& v : db_->head_->index().LabelValues(name)) values.insert(std::move(v));
+    Result<std::vector<std::string>> stored = db_->store_->LabelValuesInRange(name, mint_, maxt_);
+    if (!stored.ok()) return stored.status();
+    for (std::string& v : *stored) values.insert(std::move(v));
+  } else {
+    Result<std::vector<Group>> groups = Groups(matchers, mint_, maxt_);
+    if (!groups.ok()) return groups.status();
+    for (const Group& g : *groups) {
+      std::string_view v = g.labels.Get(name);
+      if (!v.empty() && values.find(v) == values.end()) values.emplace(v);
+    }
+  }
+  return std::vector<std::string>(values.begin(), values.end());
+}
+
+// ---------------------------------------------------------------------------------------
+// Lifecycle
+
+struct Db::Background {
+  boost::asio::io_context io;
+  boost::asio::steady_timer tick{io};
+  boost::asio::steady_timer resume{io};
+  bool stopping = false;  // touched only on the io thread
+  bool resume_pending = false;
+  std::thread thread;
+};
+
+Db::Db(const DbOptions& options) : options_(options) {}
+
+Db::~Db() {
+  if (Status st = Close(); !st.ok()) LogError("tsdb", "close failed", {{"err", st.message()}});
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOptions& options) {
+  std::unique_ptr<Db> db(new Db(options));
+  db->closed_.store(true);  // until open: a failed Open never checkpoints a partial head
+  Result<std::unique_ptr<tsdb::RocksDbStore>> store = tsdb::RocksDbStore::Open(dir, options.store);
+  if (!store.ok()) return store.status();
+  db->store_ = std::move(*store);
+  db->wal_ = std::make_unique<Wal>(db.get());
+  HeadOptions ho;
+  ho.wal = db->wal_.get();
+  db->head_ = std::make_unique<Head>(ho);
+  if (Status st = db->Recover(); !st.ok()) return st.WithContext("tsdb " + dir + ": recovery");
+  db->closed_.store(false);
+  if (options.metrics != nullptr) {
+    if (Status st = db->RegisterMetrics(); !st.ok()) {
+      LogWarn("tsdb", "cannot register metrics", {{"err", st.message()}});
+    }
+  }
+  if (options.background) db->StartBackground();
+  return db;
+}
+
+Status Db::Recover() {
+  std::vector<NewSeries> all;
+  std::vector<RefSample> wal;
+  LabelsBuilder b;
+  Result<tsdb::ReplayStats> rs = store_->Replay(
+      [&](uint64_t ref, std::span<const tsdb::LabelView> labels) {
+        b.Clear();
+        for (const tsdb::LabelView& l : labels) b.Set(l.name, l.value);
+        all.push_back(NewSeries{ref, b.Build()});
+        return Status::Ok();
+      },
+      [&](uint64_t, std::span<const tsdb::WalSample> samples) {
+        for (const tsdb::WalSample& s : samples) wal.push_back(RefSample{s.ref, s.t_ms, s.v});
+        return Status::Ok();
+      });
+  if (!rs.ok()) return rs.status();
+  if (rs->corrupt_records != 0) {
+    LogWarn("tsdb", "skipped corrupt WAL records",
+            {{"dir", store_->dir()}, {"count", std::to_string(rs->corrupt_records)}});
+  }
+  Result<uint64_t> max_ref = store_->MaxSeriesRef();
+  if (!max_ref.ok()) return max_ref.status();
+  head_->ReserveRefs(*max_ref);
+  std::sort(all.begin(), all.end(),
+            [](const NewSeries& a, const NewSeries& c) { return a.ref < c.ref; });
+
+  // Series that belong in the head: chunks in the recent window or samples in the WAL.
+  int64_t newest = kMinTime;
+  for (const tsdb::PartitionInfo& p : store_->Partitions()) newest = std::max(newest, p.max_t_ms);
+  for (const RefSample& s : wal) newest = std::max(newest, s.t);
+  const int64_t from = SatSub(SatSub(newest, options_.head_keep_ms), tsdb::kMaxChunkDurationMs);
+  std::vector<uint64_t> needed;
+  if (newest != kMinTime) {
+    Result<std::vector<uint64_t>> recent = store_->AllRefsInRange(from, kMaxTime);
+    if (!recent.ok()) return recent.status();
+    needed = std::move(*recent);
+  }
+  for (const RefSample& s : wal) needed.push_back(s.ref);
+  std::sort(needed.begin(), needed.end());
+  needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+  std::vector<NewSeries> create;
+  create.reserve(needed.size());
+  for (size_t i = 0, j = 0; i < all.size() && j < needed.size();) {
+    if (all[i].ref < needed[j]) {
+      ++i;
+    } else if (all[i].ref > needed[j]) {
+      ++j;
+    } else {
+      create.push_back(std::move(all[i]));
+      ++i;
+      ++j;
+    }
+  }
+  all.clear();
+  all.shrink_to_fit();
+  if (Status st = head_->Replay(create, {}); !st.ok()) return st;
+
+  // Each series' latest persisted chunk becomes its open chunk again.
+  std::unordered_map<SeriesRef, int64_t> restored;
+  std::string last;
+  for (const NewSeries& ns : create) {
+    tsdb::StoredChunkIterator it = store_->Chunks(ns.ref, from, kMaxTime);
+    bool have = false;
+    while (it.Next()) {
+      last.assign(it.bytes());
+      have = true;
+    }
+    if (!it.status().ok()) return it.status();
+    if (!have) continue;
+    int64_t maxt = kMinTime;
+    Status st = head_->RestoreOpenChunk(
+        ns.ref, std::span(reinterpret_cast<const uint8_t*>(last.data()), last.size()), &maxt);
+    if (!st.ok()) {
+      LogWarn("tsdb", "cannot restore open chunk", {{"err", st.message()}});
+      continue;
+    }
+    if (maxt != kMinTime) restored.emplace(ns.ref, maxt);
+  }
+  // WAL samples up to a restored chunk's end are in it already.
+  std::erase_if(wal, [&](const RefSample& s) {
+    auto it = restored.find(s.ref);
+    return it != restored.end() && s.t <= it->second;
+  });
+  if (Status st = head_->Replay({}, wal); !st.ok()) return st;
+  wal_truncated_upto_.store(0);
+  LogInfo("tsdb", "recovered",
+          {{"dir", store_->dir()},
+           {"head_series", std::to_string(head_->NumSeries())},
+           {"wal_samples", std::to_string(rs->samples)},
+           {"restored_chunks", std::to_string(restored.size())}});
+  return Status::Ok();
+}
+
+std::unique_ptr<Appender> Db::NewAppender() {
+  return std::make_unique<DbAppender>(this, head_->NewAppender());
+}
+
+std::unique_ptr<Querier> Db::NewQuerier(int64_t mint, int64_t maxt) {
+  return std::make_unique<DbQuerier>(this, mint, maxt);
+}
+
+Status Db::Checkpoint() {
+  std::lock_guard lock(maintain_mu_);
+  auto start = std::chrono::steady_clock::now();
+  uint64_t upto;
+  {
+    std::unique_lock commit_lock(commit_mu_);
+    upto = store_->LastWalSeq();
+  }
+  Status st = head_->PersistChunks(
+      [&](std::span<const PendingChunk> chunks, std::span<const uint8_t> bytes) {
+        for (const PendingChunk& c : chunks) {
+          std::string_view b(reinterpret_cast<const char*>(bytes.data()) + c.offset, c.size);
+          if (Status p = store_->PutChunk(c.ref, c.mint, c.maxt, b); !p.ok()) return p;
+        }
+        return Status::Ok();
+      });
+  if (st.ok() && upto > wal_truncated_upto_.load()) {
+    st = store_->TruncateWal(upto);
+    if (st.ok()) {
+      wal_truncated_upto_.store(upto);
+      wal_truncations_.fetch_add(1);
+    }
+  }
+  if (!st.ok()) {
+    OnWriteError();
+    return st.WithContext("tsdb checkpoint");
+  }
+  checkpoints_.fetch_add(1);
+  if (checkpoint_seconds_ != nullptr) {
+    checkpoint_seconds_->WithLabels().Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return Status::Ok();
+}
+
+Status Db::Maintain() {
+  if (write_failed_.load()) {
+    if (Status st = store_->Resume(); !st.ok()) return st.WithContext("tsdb resume");
+    write_failed_.store(false);
+  }
+  if (Status st = Checkpoint(); !st.ok()) return st;
+  std::lock_guard lock(maintain_mu_);
+  int64_t newest = head_->Stats().max_time;
+  for (const tsdb::PartitionInfo& p : store_->Partitions()) newest = std::max(newest, p.max_t_ms);
+  if (newest != kMinTime) {
+    // Every chunk of a series leaving the head was persisted by the checkpoint above.
+    head_->Gc(SatSub(newest, options_.head_keep_ms));
+    Result<int> dropped = store_->DropBefore(SatSub(newest, options_.retention_ms));
+    if (!dropped.ok()) return dropped.status().WithContext("tsdb retention");
+    partitions_dropped_.fetch_add(static_cast<uint64_t>(*dropped));
+  }
+  if (options_.retention_bytes != 0) {
+    Result<int> dropped = store_->EnforceSizeLimit(options_.retention_bytes);
+    if (!dropped.ok()) return dropped.status().WithContext("tsdb size retention");
+    partitions_dropped_.fetch_add(static_cast<uint64_t>(*dropped));
+  }
+  Result<uint64_t> swept = store_->SweepSeries([&](uint64_t ref) { return head_->IsLive(ref); });
+  if (!swept.ok()) return swept.status().WithContext("tsdb series sweep");
+  return Status::Ok();
+}
+
+void Db::OnWriteError() {
+  if (write_failed_.exchange(true) || bg_ == nullptr) return;
+  boost::asio::post(bg_->io, [this] {
+    if (bg_->stopping || bg_->resume_pending) return;
+    bg_->resume_pending = true;
+    bg_->resume.expires_after(std::chrono::milliseconds(0));
+    auto retry = std::make_shared<std::function<void(const boost::system::error_code&)>>();
+    *retry = [this, retry](const boost::system::error_code& ec) {
+      if (ec || bg_->stopping) {
+        bg_->resume_pending = false;
+        return;
+      }
+      if (store_->Resume().ok()) {
+        write_failed_.store(false);
+        bg_->resume_pending = false;
+        LogInfo("tsdb", "store writable again", {{"dir", store_->dir()}});
+        return;
+      }
+      bg_->resume.expires_after(std::chrono::seconds(1));
+      bg_->resume.async_wait(*retry);
+    };
+    bg_->resume.async_wait(*retry);
+  });
+}
+
+void Db::StartBackground() {
+  bg_ = std::make_unique<Background>();
+  ScheduleTick(options_.checkpoint_interval);
+  bg_->thread = std::thread([this] { bg_->io.run(); });
+}
+
+void Db::ScheduleTick(std::chrono::milliseconds delay) {
+  bg_->tick.expires_after(delay);
+  bg_->tick.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || bg_->stopping) return;
+    if (Status st = Maintain(); !st.ok()) {
+      LogWarn("tsdb", "background maintenance failed", {{"err", st.message()}});
+    }
+    ScheduleTick(options_.checkpoint_interval);
+  });
+}
+
+Status Db::Close() {
+  if (closed_.exchange(true)) return Status::Ok();
+  if (bg_ != nullptr) {
+    boost::asio::post(bg_->io, [this] {
+      bg_->stopping = true;
+      bg_->tick.cancel();
+      bg_->resume.cancel();
+    });
+    bg_->thread.join();
+    std::unique_lock lock(commit_mu_);  // OnWriteError() reads bg_ under it, shared
+    bg_.reset();
+  }
+  UnregisterMetrics();
+  Status st = Status::Ok();
+  if (write_failed_.load()) st = store_->Resume();
+  if (st.ok()) st = Checkpoint();
+  if (st.ok()) st = store_->Flush();
+  // The head stays until the destructor (appenders may still point at it); the store goes
+  // now, which releases the data dir. Commits from here on fail.
+  std::unique_lock lock(commit_mu_);
+  store_.reset();
+  return st;
+}
+
+DbStats Db::Stats() const {
+  DbStats s;
+  s.head = head_->Stats();
+  s.head_chunks = head_->NumChunks();
+  s.min_time = s.head.min_time;
+  s.max_time = s.head.max_time;
+  std::vector<tsdb::PartitionInfo> parts = store_->Partitions();
+  s.stored_partitions = parts.size();
+  for (const tsdb::PartitionInfo& p : parts) {
+    s.min_time = std::min(s.min_time, p.partition * store_->partition_width_ms());
+    s.max_time = std::max(s.max_time, p.max_t_ms);
+  }
+  if (Result<uint64_t> bytes = store_->DiskBytes(); bytes.ok()) s.disk_bytes = *bytes;
+  s.wal_seq = store_->LastWalSeq();
+  s.wal_truncated_upto = wal_truncated_upto_.load();
+  s.checkpoints = checkpoints_.load();
+  s.wal_truncations = wal_truncations_.load();
+  s.retention_partitions_dropped = partitions_dropped_.load();
+  s.cardinality = head_->Cardinality(10);
+  return s;
+}
+
+Status Db::RegisterMetrics() {
+  MetricsRegistry& r = *options_.metrics;
+  auto gauge = [&](std::string_view name, std::string_view help, std::function<double()> fn) {
+    Status st = r.RegisterCallbackGauge(name, help, std::move(fn));
+    if (st.ok()) registered_.emplace_back(name);
+    return st;
+  };
+  auto counter = [&](std::string_view name, std::string_view help, std::function<double()> fn) {
+    Status st = r.RegisterCallbackCounter(name, help, std::move(fn));
+    if (st.ok()) registered_.emplace_back(name);
+    return st;
+  };
+  Head* h = head_.get();
+  tsdb::RocksDbStore* store = store_.get();
+  Status st = Status::Ok();
+  auto keep = [&](Status s) {
+    if (st.ok() && !s.ok()) st = s;
+  };
+  keep(gauge("andon_tsdb_head_series", "Series in the head.",
+             [h] { return static_cast<double>(h->NumSeries()); }));
+  keep(gauge("andon_tsdb_head_chunks", "Chunks held in memory by the head.",
+             [h] { return static_cast<double>(h->NumChunks()); }));
+  keep(counter("andon_tsdb_head_samples_appended_total", "Samples appended to the head.",
+               [h] { return static_cast<double>(h->SamplesAppended()); }));
+  keep(counter("andon_tsdb_out_of_order_samples_total", "Samples rejected as out of order.",
+               [h] { return static_cast<double>(h->OutOfOrderSamples()); }));
+  keep(counter("andon_tsdb_duplicate_samples_total",
+               "Samples rejected for a duplicate timestamp with another value.",
+               [h] { return static_cast<double>(h->DuplicateSamples()); }));
+  keep(counter("andon_tsdb_out_of_bounds_samples_total",
+               "Samples rejected as older than the head accepts.",
+               [h] { return static_cast<double>(h->OutOfBoundsSamples()); }));
+  keep(counter("andon_tsdb_wal_truncations_total", "WAL truncations by checkpoints.",
+               [this] { return static_cast<double>(wal_truncations_.load()); }));
+  keep(counter("andon_tsdb_retention_partitions_dropped_total",
+               "Time partitions dropped by time or size retention.",
+               [this] { return static_cast<double>(partitions_dropped_.load()); }));
+  keep(gauge("andon_tsdb_storage_bytes", "Bytes the data dir takes on disk.", [store] {
+    Result<uint64_t> b = store->DiskBytes();
+    return b.ok() ? static_cast<double>(*b) : 0.0;
+  }));
+  Result<HistogramFamily*> hist =
+      r.RegisterHistogram("andon_tsdb_checkpoint_duration_seconds",
+                          "Duration of checkpoints (persisting chunks and truncating the WAL).", {},
+                          ExponentialBuckets(0.001, 4, 9));
+  if (hist.ok()) {
+    checkpoint_seconds_ = *hist;
+    registered_.emplace_back("andon_tsdb_checkpoint_duration_seconds");
+  } else {
+    keep(hist.status());
+  }
+  return st;
+}
+
+void Db::UnregisterMetrics() {
+  if (options_.metrics == nullptr) return;
+  for (const std::string& name : registered_) options_.metrics->Unregister(name);
+  registered_.clear();
+  checkpoint_seconds_ = nullptr;
+}
+
+}  // namespace andon
