@@ -23,6 +23,8 @@
 #include "common/metrics_registry.h"
 #include "common/process_metrics.h"
 #include "common/text_exposition_writer.h"
+#include "common/yaml_reader.h"
+#include "tsdb/db.h"
 #include "web/http_server.h"
 #include "web/status_api.h"
 
@@ -132,6 +134,23 @@ class ConfigHolder {
   double last_time_ = 0;
 };
 
+web::TsdbStatus TsdbStatusOf(const DbStats& st) {
+  web::TsdbStatus out;
+  out.num_series = st.head.num_series;
+  out.chunk_count = st.head_chunks;
+  bool empty = st.head.min_time > st.head.max_time;
+  out.min_time_ms = empty ? 0 : st.head.min_time;
+  out.max_time_ms = empty ? 0 : st.head.max_time;
+  auto copy = [](const std::vector<CardinalityEntry>& in, web::TsdbStatus::Counts& to) {
+    for (const auto& e : in) to.emplace_back(e.name, e.value);
+  };
+  copy(st.cardinality.series_count_by_metric_name, out.series_count_by_metric_name);
+  copy(st.cardinality.label_value_count_by_label_name, out.label_value_count_by_label_name);
+  copy(st.cardinality.memory_in_bytes_by_label_name, out.memory_in_bytes_by_label_name);
+  copy(st.cardinality.series_count_by_label_value_pair, out.series_count_by_label_value_pair);
+  return out;
+}
+
 int CheckConfig(const std::vector<std::string>& files) {
   if (files.empty()) {
     std::fprintf(stderr, "andon check config: at least one FILE is required\n");
@@ -171,6 +190,12 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
                  read_timeout.status().message().c_str());
     return 2;
   }
+  auto retention_bytes = yaml::ParseByteSize(flags.retention_size);
+  if (!retention_bytes.ok() || *retention_bytes < 0) {
+    std::fprintf(stderr, "andon: --storage.tsdb.retention.size: invalid size \"%s\"\n",
+                 flags.retention_size.c_str());
+    return 2;
+  }
   uint64_t max_body = 0;
   try {
     max_body = std::stoull(flags.max_body_bytes);
@@ -185,15 +210,20 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
     LogError("main", "error loading config", {{"file", flags.config_file}, {"err", s.message()}});
     return 1;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(flags.tsdb_path, ec);
-  if (ec) {
-    LogError("main", "cannot create storage directory",
-             {{"path", flags.tsdb_path}, {"err", ec.message()}});
+  MetricsRegistry& registry = MetricsRegistry::Default();
+  DbOptions db_options;
+  db_options.retention_ms = *retention;
+  db_options.retention_bytes = static_cast<uint64_t>(*retention_bytes);
+  db_options.metrics = &registry;
+  Result<std::unique_ptr<Db>> opened = Db::Open(flags.tsdb_path, db_options);
+  if (!opened.ok()) {
+    LogError("main", "opening storage failed",
+             {{"path", flags.tsdb_path}, {"err", opened.status().message()}});
     return 1;
   }
+  std::unique_ptr<Db> db = std::move(opened).value();
+  LogInfo("main", "TSDB started", {{"path", flags.tsdb_path}});
 
-  MetricsRegistry& registry = MetricsRegistry::Default();
   if (Status s = RegisterBuildInfo(registry, ANDON_VERSION, ANDON_REVISION); !s.ok()) {
     LogWarn("main", "build info metric not registered", {{"err", s.message()}});
   }
@@ -260,6 +290,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   sources.last_reload_ok = [&] { return config.last_ok(); };
   sources.last_reload_time = [&] { return config.last_time(); };
   sources.enable_lifecycle = flags.enable_lifecycle;
+  sources.tsdb_status = [&db] { return TsdbStatusOf(db->Stats()); };
   web::RegisterStatusApi(server, std::move(sources));
 
   if (Status s = server.Start(); !s.ok()) {
@@ -288,6 +319,10 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
 
   ready = false;
   server.Stop();
+  if (Status s = db->Close(); !s.ok()) {
+    LogError("main", "closing storage failed", {{"err", s.message()}});
+    return 1;
+  }
   LogInfo("main", "see you next time!");
   return 0;
 }

@@ -271,20 +271,18 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     out->body() = std::move(res.body);
     out->keep_alive(keep_alive);
     out->prepare_payload();
+    // Observed before the write so a client that has its response also sees it counted.
+    if (impl_->server_->observer_) {
+      double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      impl_->server_->observer_(route_name, res.status, secs);
+    }
     stream_.expires_after(impl_->options_.write_timeout);
-    int status = res.status;
-    http::async_write(
-        stream_, *out,
-        [self = shared_from_this(), out, keep_alive, status, route = std::move(route_name),
-         started](beast::error_code ec, size_t) {
-          if (self->impl_->server_->observer_) {
-            double secs =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            self->impl_->server_->observer_(route, status, secs);
-          }
-          if (ec || !keep_alive) return self->Close();
-          self->Read();
-        });
+    http::async_write(stream_, *out,
+                      [self = shared_from_this(), out, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) return self->Close();
+                        self->Read();
+                      });
   }
 
   void Close() {

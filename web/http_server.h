@@ -50,8 +50,8 @@ struct HttpResponse {
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
-// Called after each response with the route's name ("/api/v1/query", or "other" for
-// unrouted paths), the status code and the handling time; used for self-metrics.
+// Called once per response, just before it is written, with the route's name ("/api/v1/query",
+// or "other" for unrouted paths), the status code and the handling time; used for self-metrics.
 using HttpObserver = std::function<void(std::string_view handler, int status, double seconds)>;
 
 struct HttpServerOptions {

@@ -100,6 +100,21 @@ void RegisterStatusApi(HttpServer& server, StatusSources sources) {
                   {"hardwareConcurrency", std::thread::hardware_concurrency()},
                   {"storageRetention", src->storage_retention}});
       });
+  if (src->tsdb_status) {
+    server.Handle("/api/v1/status/tsdb", {"GET"}, [src](const HttpRequest&, HttpResponse& res) {
+      TsdbStatus st = src->tsdb_status();
+      WriteApiSuccess(
+          res, {{"headStats",
+                 {{"numSeries", st.num_series},
+                  {"chunkCount", st.chunk_count},
+                  {"minTime", st.min_time_ms},
+                  {"maxTime", st.max_time_ms}}},
+                {"seriesCountByMetricName", CountsJson(st.series_count_by_metric_name)},
+                {"labelValueCountByLabelName", CountsJson(st.label_value_count_by_label_name)},
+                {"memoryInBytesByLabelName", CountsJson(st.memory_in_bytes_by_label_name)},
+                {"seriesCountByLabelValuePair", CountsJson(st.series_count_by_label_value_pair)}});
+    });
+  }
 }
 
 }  // namespace andon::web

@@ -29,7 +29,6 @@ struct BuildInfo {
 // What /api/v1/status/tsdb reports (Prometheus's shape): head figures and top-10 lists.
 struct TsdbStatus {
   uint64_t num_series = 0;
-  uint64_t num_label_pairs = 0;
   uint64_t chunk_count = 0;
   int64_t min_time_ms = 0;
   int64_t max_time_ms = 0;

@@ -62,6 +62,10 @@ TEST(ServerTest, ServesHealthReadinessStatusAndMetricsEndpoints) {
   json config = ApiData(port, "/api/v1/status/config");
   EXPECT_NE(config.value("yaml", "").find("job_name: andon"), std::string::npos) << config.dump();
 
+  json tsdb = ApiData(port, "/api/v1/status/tsdb");
+  EXPECT_TRUE(tsdb["headStats"].contains("numSeries")) << tsdb.dump();
+  EXPECT_TRUE(tsdb["seriesCountByMetricName"].is_array()) << tsdb.dump();
+
   HttpResult metrics = HttpGet(port, "/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.content_type.find("version=0.0.4"), std::string::npos);
@@ -182,6 +186,19 @@ TEST(ServerTest, RefusesToStartOnBadConfigOrBusyPort) {
   EXPECT_EQ(rc2, 1);
   EXPECT_NE(out2.find("already in use"), std::string::npos) << out2;
   std::filesystem::remove_all(dir);
+}
+
+TEST(ServerTest, SecondServerOnTheSameDataDirIsRefused) {
+  AndonProcess first;
+  ASSERT_TRUE(first.Start()) << first.Log();
+  auto [rc, out] = RunAndon({"--storage.tsdb.path=" + (first.dir() / "data").string(),
+                             "--web.listen-address=127.0.0.1:" +
+                                 std::to_string(FreeLoopbackPort())});
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("in use by another andon"), std::string::npos) << out;
+  // The first server is unaffected.
+  EXPECT_EQ(HttpGet(first.port(), "/-/ready").status, 200);
+  EXPECT_EQ(first.StopWith(SIGTERM), 0) << first.Log();
 }
 
 TEST(ServerTest, InFlightKeepAliveConnectionsDoNotBlockShutdown) {
