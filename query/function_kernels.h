@@ -1,0 +1,77 @@
+// query/function_kernels.h
+//
+// The numeric cores of PromQL's functions, free of series selection and label handling:
+// the evaluator selects points, drops __name__ where Prometheus does, and calls these.
+// Semantics follow Prometheus 2.42 exactly (extrapolation of rate/increase/delta, counter
+// resets, NaN handling, bucket interpolation). Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "common/labels.h"
+#include "common/status.h"
+#include "query/functions.h"
+#include "query/value.h"
+
+namespace andon::query {
+
+// The time range a range selector covered for one evaluation step, after offset and @:
+// points lie in [start_ms, end_ms]. rate/increase/delta extrapolate towards these bounds.
+struct RangeWindow {
+  int64_t start_ms;
+  int64_t end_ms;
+};
+
+// True for the functions that take one range vector and reduce each series' points to
+// one value: rate, irate, increase, delta, idelta, deriv, predict_linear, holt_winters,
+// resets, changes and the *_over_time family except absent_over_time.
+bool IsRangeKernel(FunctionId id);
+
+// Evaluates a range kernel over one series' points (staleness markers already removed,
+// increasing t). `scalar_args` are the function's scalar arguments in call order
+// (quantile_over_time: q; predict_linear: t; holt_winters: sf, tf). Returns nullopt when
+// the function yields no sample for this series (e.g. rate over fewer than two points).
+std::optional<double> EvalRangeKernel(FunctionId id, std::span<const FPoint> points,
+                                      RangeWindow window, std::span<const double> scalar_args);
+
+// True for the functions applied to each sample's value on its own: abs, ceil, floor, exp,
+// ln, log2, log10, sqrt, sgn, round, clamp, clamp_min, clamp_max, the trig functions, deg,
+// rad, and the date functions (day_of_month, day_of_week, day_of_year, days_in_month, hour,
+// minute, month, year; `v` is seconds since the epoch, UTC).
+bool IsElementwiseKernel(FunctionId id);
+
+// `scalar_args` as above (round: to_nearest, default 1 when absent; clamp: min, max;
+// clamp_min: min; clamp_max: max).
+double EvalElementwiseKernel(FunctionId id, double v, std::span<const double> scalar_args);
+
+// The q-quantile of `values` as quantile() and quantile_over_time() define it (linear
+// interpolation between closest ranks; q < 0 gives -Inf, q > 1 +Inf, NaN q gives NaN).
+// Reorders `values`.
+double Quantile(double q, std::vector<double>& values);
+
+// One classic histogram bucket: the `le` bound and its cumulative count.
+struct Bucket {
+  double upper_bound;
+  double count;
+};
+
+// histogram_quantile over one series' buckets (any order; duplicates of a bound merged,
+// non-monotonic counts repaired as Prometheus does). NaN when there is no +Inf bucket or
+// fewer than two buckets; q < 0 gives -Inf, q > 1 +Inf.
+double BucketQuantile(double q, std::vector<Bucket>& buckets);
+
+// label_replace(v, dst, replacement, src, regex) for one label set. Error (Prometheus's
+// words) for an invalid regex or destination label name.
+Result<Labels> LabelReplace(const Labels& labels, std::string_view dst,
+                            std::string_view replacement, std::string_view src,
+                            std::string_view regex);
+
+// label_join(v, dst, separator, src...) for one label set. Error for an invalid
+// destination or source label name.
+Result<Labels> LabelJoin(const Labels& labels, std::string_view dst, std::string_view separator,
+                         std::span<const std::string> src_labels);
+
+}  // namespace andon::query
