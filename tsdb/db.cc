@@ -557,23 +557,24 @@ void Db::OnWriteError() {
   boost::asio::post(bg_->io, [this] {
     if (bg_->stopping || bg_->resume_pending) return;
     bg_->resume_pending = true;
-    bg_->resume.expires_after(std::chrono::milliseconds(0));
-    auto retry = std::make_shared<std::function<void(const boost::system::error_code&)>>();
-    *retry = [this, retry](const boost::system::error_code& ec) {
-      if (ec || bg_->stopping) {
-        bg_->resume_pending = false;
-        return;
-      }
-      if (store_->Resume().ok()) {
-        write_failed_.store(false);
-        bg_->resume_pending = false;
-        LogInfo("tsdb", "store writable again", {{"dir", store_->dir()}});
-        return;
-      }
-      bg_->resume.expires_after(std::chrono::seconds(1));
-      bg_->resume.async_wait(*retry);
-    };
-    bg_->resume.async_wait(*retry);
+    ScheduleResume(std::chrono::milliseconds(0));
+  });
+}
+
+void Db::ScheduleResume(std::chrono::milliseconds delay) {
+  bg_->resume.expires_after(delay);
+  bg_->resume.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || bg_->stopping) {
+      bg_->resume_pending = false;
+      return;
+    }
+    if (store_->Resume().ok()) {
+      write_failed_.store(false);
+      bg_->resume_pending = false;
+      LogInfo("tsdb", "store writable again", {{"dir", store_->dir()}});
+      return;
+    }
+    ScheduleResume(std::chrono::seconds(1));
   });
 }
 

@@ -137,6 +137,7 @@ class Db {
   void UnregisterMetrics();
   void StartBackground();
   void ScheduleTick(std::chrono::milliseconds delay);
+  void ScheduleResume(std::chrono::milliseconds delay);  // retries store_->Resume()
   void OnWriteError();
 
   DbOptions options_;
