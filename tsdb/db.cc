@@ -59,8 +59,12 @@ class Db::Wal final : public HeadWal {
     if (db_->store_ == nullptr) return Status::Unavailable("tsdb is closed");
     wsamples.reserve(samples.size());
     for (const RefSample& s : samples) wsamples.push_back(tsdb::WalSample{s.ref, s.t, s.v});
+    auto start = std::chrono::steady_clock::now();
     Status st = db_->store_->LogBatch(ws, wsamples);
     if (!st.ok()) db_->OnWriteError();
+    if (Histogram* h = db_->wal_write_seconds_.load(std::memory_order_acquire)) {
+      h->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     return st;
   }
 
@@ -692,6 +696,16 @@ Status Db::RegisterMetrics() {
   } else {
     keep(hist.status());
   }
+  Result<HistogramFamily*> wal =
+      r.RegisterHistogram("andon_tsdb_wal_write_duration_seconds",
+                          "Duration of writing one committed batch to the WAL.", {},
+                          ExponentialBuckets(0.00001, 4, 10));
+  if (wal.ok()) {
+    wal_write_seconds_.store(&(*wal)->WithLabels(), std::memory_order_release);
+    registered_.emplace_back("andon_tsdb_wal_write_duration_seconds");
+  } else {
+    keep(wal.status());
+  }
   return st;
 }
 
@@ -700,6 +714,7 @@ void Db::UnregisterMetrics() {
   for (const std::string& name : registered_) options_.metrics->Unregister(name);
   registered_.clear();
   checkpoint_seconds_ = nullptr;
+  wal_write_seconds_.store(nullptr, std::memory_order_release);
 }
 
 }  // namespace andon

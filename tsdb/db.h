@@ -156,6 +156,7 @@ class Db {
   std::atomic<uint64_t> partitions_dropped_{0};
   std::atomic<uint64_t> wal_truncated_upto_{0};
   HistogramFamily* checkpoint_seconds_ = nullptr;
+  std::atomic<Histogram*> wal_write_seconds_{nullptr};  // observed on every commit
   std::vector<std::string> registered_;
 
   struct Background;

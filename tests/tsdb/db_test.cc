@@ -266,9 +266,16 @@ TEST(DbTest, StatsAndMetricsReportTheHeadAndRejects) {
   EXPECT_EQ(s.cardinality.series_count_by_metric_name[0].name, "node_cpu_seconds_total");
 
   std::map<std::string, double> values;
+  std::map<std::string, uint64_t> observations;
   for (const FamilySnapshot& f : registry.Gather()) {
-    if (f.type != MetricType::kHistogram) values[f.name] = f.metrics.at(0).value;
+    if (f.type != MetricType::kHistogram) {
+      values[f.name] = f.metrics.at(0).value;
+    } else {
+      observations[f.name] = f.metrics.at(0).cumulative_counts.back();
+    }
   }
+  EXPECT_EQ(observations["andon_tsdb_wal_write_duration_seconds"], 1u);  // one commit
+  EXPECT_EQ(observations["andon_tsdb_checkpoint_duration_seconds"], 1u);
   EXPECT_EQ(values["andon_tsdb_head_series"], 1);
   EXPECT_EQ(values["andon_tsdb_out_of_order_samples_total"], 1);
   EXPECT_EQ(values["andon_tsdb_duplicate_samples_total"], 1);
