@@ -1,7 +1,8 @@
 // cmd/main.cc: the `andon` executable. Parses flags, loads the configuration, wires the
 // layers together, and runs until SIGTERM/SIGINT (graceful: in-flight requests finish,
 // exit 0). SIGHUP and POST /-/reload re-read the configuration; a bad file keeps the old
-// one. Subcommands: `andon [serve]`, `andon check config FILE...`, `andon --version`.
+// one. Subcommands: `andon [serve]`, `andon check config FILE...`,
+// `andon tsdb import openmetrics FILE [DATA_DIR]` (cmd/tsdb_import.h), `andon --version`.
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/tsdb_import.h"
 #include "common/config.h"
 #include "common/duration.h"
 #include "common/flag_set.h"
@@ -42,6 +44,7 @@ using config::ParseConfig;
 constexpr char kUsageHeader[] =
     "usage: andon [<flags>] [serve]\n"
     "       andon check config FILE...\n"
+    "       andon tsdb import openmetrics FILE [DATA_DIR]\n"
     "       andon --version\n\n"
     "The Andon monitoring and alerting server.\n\nFlags:\n";
 
@@ -358,6 +361,13 @@ int Main(int argc, char** argv) {
   if (pos.empty() || pos[0] == "serve") return Serve(flags, flag_set);
   if (pos[0] == "check" && pos.size() >= 2 && pos[1] == "config") {
     return CheckConfig(std::vector<std::string>(pos.begin() + 2, pos.end()));
+  }
+  if (pos[0] == "tsdb" && pos.size() >= 2 && pos[1] == "import") {
+    if (pos.size() < 4 || pos.size() > 5 || pos[2] != "openmetrics") {
+      std::fprintf(stderr, "usage: andon tsdb import openmetrics FILE [DATA_DIR]\n");
+      return 2;
+    }
+    return ImportOpenMetrics(pos[3], pos.size() == 5 ? pos[4] : flags.tsdb_path);
   }
   std::fprintf(stderr, "andon: error: unknown command \"%s\", try --help\n", pos[0].c_str());
   return 2;

@@ -226,7 +226,8 @@ void OpenMetricsParser::NameSet::Grow() {
 // ---------------------------------------------------------------------------------------
 // Parser
 
-OpenMetricsParser::OpenMetricsParser(std::string_view input) : ExpositionParser(input) {
+OpenMetricsParser::OpenMetricsParser(std::string_view input, bool allow_split_families)
+    : ExpositionParser(input), allow_split_families_(allow_split_families) {
   help_unescapes_quote_ = true;
 }
 
@@ -418,6 +419,10 @@ void OpenMetricsParser::StartFamily(std::string_view name) {
 bool OpenMetricsParser::EndFamily(size_t pos) {
   if (!family_.active) return true;
   if (IsHistogram(family_.type) && family_.run_active && !CheckHistogramRun(pos)) return false;
+  if (allow_split_families_) {
+    family_.active = false;
+    return true;
+  }
   if (!seen_names_.Insert(family_.name, "")) {
     return FailAt(pos, "metric family " + Quote(family_.name) +
                            " appears twice or clashes with an earlier family (samples of a "

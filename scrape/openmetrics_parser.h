@@ -35,7 +35,10 @@ namespace andon::scrape {
 
 class OpenMetricsParser final : public ExpositionParser {
  public:
-  explicit OpenMetricsParser(std::string_view input);
+  // Families whose samples are split into several runs (allowed when
+  // `allow_split_families`) are accepted like Prometheus accepts them; the OpenMetrics spec
+  // (and the default) rejects them. `andon tsdb import` allows them, as promtool does.
+  explicit OpenMetricsParser(std::string_view input, bool allow_split_families = false);
 
   // Starts over on a new body, keeping the capacity of the bookkeeping tables.
   void Reset(std::string_view input);
@@ -46,6 +49,8 @@ class OpenMetricsParser final : public ExpositionParser {
   MetricType family_type() const { return family_.type; }
 
  private:
+  bool allow_split_families_;
+
   // Set of 64-bit hashes whose clear() is O(1) (generation counter).
   class HashSet {
    public:

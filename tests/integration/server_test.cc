@@ -191,9 +191,9 @@ TEST(ServerTest, RefusesToStartOnBadConfigOrBusyPort) {
 TEST(ServerTest, SecondServerOnTheSameDataDirIsRefused) {
   AndonProcess first;
   ASSERT_TRUE(first.Start()) << first.Log();
-  auto [rc, out] = RunAndon({"--storage.tsdb.path=" + (first.dir() / "data").string(),
-                             "--web.listen-address=127.0.0.1:" +
-                                 std::to_string(FreeLoopbackPort())});
+  auto [rc, out] =
+      RunAndon({"--storage.tsdb.path=" + (first.dir() / "data").string(),
+                "--web.listen-address=127.0.0.1:" + std::to_string(FreeLoopbackPort())});
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("in use by another andon"), std::string::npos) << out;
   // The first server is unaffected.
