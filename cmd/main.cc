@@ -28,6 +28,7 @@
 #include "common/yaml_reader.h"
 #include "tsdb/db.h"
 #include "web/http_server.h"
+#include "web/series_api.h"
 #include "web/status_api.h"
 
 #ifndef ANDON_REVISION
@@ -295,6 +296,8 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   sources.enable_lifecycle = flags.enable_lifecycle;
   sources.tsdb_status = [&db] { return TsdbStatusOf(db->Stats()); };
   web::RegisterStatusApi(server, std::move(sources));
+  web::RegisterSeriesApi(server,
+                         [&db](int64_t mint, int64_t maxt) { return db->NewQuerier(mint, maxt); });
 
   if (Status s = server.Start(); !s.ok()) {
     LogError("main", "cannot start web server", {{"err", s.message()}});

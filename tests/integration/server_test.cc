@@ -62,6 +62,9 @@ TEST(ServerTest, ServesHealthReadinessStatusAndMetricsEndpoints) {
   json config = ApiData(port, "/api/v1/status/config");
   EXPECT_NE(config.value("yaml", "").find("job_name: andon"), std::string::npos) << config.dump();
 
+  EXPECT_TRUE(ApiData(port, "/api/v1/labels").is_array());
+  EXPECT_TRUE(ApiData(port, "/api/v1/series?match[]=up").is_array());
+
   json tsdb = ApiData(port, "/api/v1/status/tsdb");
   EXPECT_TRUE(tsdb["headStats"].contains("numSeries")) << tsdb.dump();
   EXPECT_TRUE(tsdb["seriesCountByMetricName"].is_array()) << tsdb.dump();
