@@ -314,5 +314,322 @@ TEST(ElementwiseKernelTest, UnknownFunctionGivesNaN) {
   EXPECT_TRUE(std::isnan(Elem(FunctionId::kLabelJoin, 1)));
 }
 
+TEST(RangeKernelTest, DerivIsTheLeastSquaresSlope) {
+  auto linear = Series(0, 5 * kMinute, Ramp(0, 80, 10));
+  EXPECT_DOUBLE_EQ(*Eval(FunctionId::kDeriv, linear, 50 * kMinute, 50 * kMinute),
+                   0.26666666666666666);
+  auto middle = Series(0, 5 * kMinute, Concat(Ramp(0, 10, 4), Ramp(0, 10, 5)));
+  EXPECT_NEAR(*Eval(FunctionId::kDeriv, middle, 50 * kMinute, 100 * kMinute), 0.010606060606060607,
+              1e-15);
+  auto one = Series(0, 5 * kMinute, {1});
+  EXPECT_FALSE(Eval(FunctionId::kDeriv, one, 50 * kMinute, 100 * kMinute).has_value());
+}
+
+TEST(RangeKernelTest, DerivOfAConstantSeriesIsZeroAndOfConstantInfinityNaN) {
+  auto flat = Series(0, 10'000, {1e10 + 0.1, 1e10 + 0.1, 1e10 + 0.1});
+  EXPECT_EQ(*Eval(FunctionId::kDeriv, flat, kMinute, kMinute), 0);
+  auto inf = Series(0, 10'000, {kInf, kInf});
+  EXPECT_TRUE(std::isnan(*Eval(FunctionId::kDeriv, inf, kMinute, kMinute)));
+}
+
+TEST(RangeKernelTest, PredictLinearAnchorsAtTheEvaluationTime) {
+  auto middle = Series(0, 5 * kMinute, Concat(Ramp(0, 10, 4), Ramp(0, 10, 5)));
+  // Anchored at the window's end (3000s), predicting 3600s ahead.
+  EXPECT_NEAR(*Eval(FunctionId::kPredictLinear, middle, 50 * kMinute, 100 * kMinute, {3600}),
+              76.81818181818181, 1e-9);
+  // `@ 3000` evaluated at 10m: the window ends at 3000s but the fit is anchored at 600s.
+  EXPECT_NEAR(*Eval(FunctionId::kPredictLinear, middle, 50 * kMinute, 100 * kMinute,
+                    {3600, 10.0 * kMinute}),
+              51.36363636363637, 1e-9);
+  EXPECT_NEAR(*Eval(FunctionId::kPredictLinear, middle, 50 * kMinute, 100 * kMinute,
+                    {3600, 70.0 * kMinute}),
+              89.54545454545455, 1e-9);
+}
+
+TEST(RangeKernelTest, HoltWintersFollowsLinearTrends) {
+  // load 10s; holt_winters(x[1m], 0.01, 0.1) at 8000s sees the points of 7940s..8000s.
+  struct Case {
+    double start, step, expected;
+  };
+  for (const Case& c : {Case{0, 10, 8000}, Case{0, 20, 16000}, Case{0, 30, 24000},
+                        Case{8000, -10, 0}, Case{0, -20, -16000}, Case{0, -40, -32000}}) {
+    auto s = Series(0, 10'000, Ramp(c.start, c.step, 1000));
+    EXPECT_NEAR(*Eval(FunctionId::kHoltWinters, s, 8'000'000, kMinute, {0.01, 0.1}), c.expected,
+                1e-6);
+  }
+}
+
+TEST(RangeKernelTest, HoltWintersSmoothsNoise) {
+  // Hand-computed: s1=1, b=2; i=1: s=0.5*3+0.5*(1+2)=3; i=2: b=0.5*(3-1)+0.5*2=2,
+  // s=0.5*4+0.5*(3+2)=4.5.
+  auto s = Series(0, 10'000, {1, 3, 4});
+  EXPECT_DOUBLE_EQ(*Eval(FunctionId::kHoltWinters, s, kMinute, kMinute, {0.5, 0.5}), 4.5);
+}
+
+TEST(RangeKernelTest, HoltWintersRejectsFactorsOutsideTheOpenUnitInterval) {
+  auto s = Series(0, 10'000, {1, 3, 4});
+  EXPECT_FALSE(Eval(FunctionId::kHoltWinters, s, kMinute, kMinute, {0, 0.5}).has_value());
+  EXPECT_FALSE(Eval(FunctionId::kHoltWinters, s, kMinute, kMinute, {0.5, 1}).has_value());
+  auto one = Series(0, 10'000, {1});
+  EXPECT_FALSE(Eval(FunctionId::kHoltWinters, one, kMinute, kMinute, {0.5, 0.5}).has_value());
+}
+
+TEST(RangeKernelTest, ResetsAndChangesCountOverTheWindow) {
+  auto foo = Series(0, 5 * kMinute, {1, 2, 3, 0, 1, 0, 0, 1, 2, 0});
+  auto bar = Series(0, 5 * kMinute, {1, 2, 3, 4, 5, 1, 2, 3, 4, 5});
+  auto biz = Series(0, 5 * kMinute, {0, 0, 0, 0, 0, 1, 1, 1, 1, 1});
+  struct Case {
+    int64_t range_min;
+    double foo_resets, bar_resets, biz_resets, foo_changes, bar_changes, biz_changes;
+  };
+  for (const Case& c : {Case{5, 0, 0, 0, 0, 0, 0}, Case{20, 1, 0, 0, 3, 3, 0},
+                        Case{30, 2, 1, 0, 4, 5, 1}, Case{50, 3, 1, 0, 8, 9, 1}}) {
+    int64_t r = c.range_min * kMinute;
+    EXPECT_EQ(*Eval(FunctionId::kResets, foo, 50 * kMinute, r), c.foo_resets) << c.range_min;
+    EXPECT_EQ(*Eval(FunctionId::kResets, bar, 50 * kMinute, r), c.bar_resets) << c.range_min;
+    EXPECT_EQ(*Eval(FunctionId::kResets, biz, 50 * kMinute, r), c.biz_resets) << c.range_min;
+    EXPECT_EQ(*Eval(FunctionId::kChanges, foo, 50 * kMinute, r), c.foo_changes) << c.range_min;
+    EXPECT_EQ(*Eval(FunctionId::kChanges, bar, 50 * kMinute, r), c.bar_changes) << c.range_min;
+    EXPECT_EQ(*Eval(FunctionId::kChanges, biz, 50 * kMinute, r), c.biz_changes) << c.range_min;
+  }
+}
+
+TEST(RangeKernelTest, ChangesTreatsNaNAsEqualToNaN) {
+  auto b = Series(0, 5 * kMinute, {kNaN, kNaN, kNaN});
+  auto c = Series(0, 5 * kMinute, {0, kNaN, 0});
+  EXPECT_EQ(*Eval(FunctionId::kChanges, b, 15 * kMinute, 15 * kMinute), 0);
+  EXPECT_EQ(*Eval(FunctionId::kChanges, c, 15 * kMinute, 15 * kMinute), 2);
+}
+
+TEST(ElementwiseKernelTest, DateFunctionsReadUtcCalendarFields) {
+  const double ref = 1136239445;  // 2006-01-02 22:04:05 UTC, a Monday
+  EXPECT_EQ(Elem(FunctionId::kYear, ref), 2006);
+  EXPECT_EQ(Elem(FunctionId::kMonth, ref), 1);
+  EXPECT_EQ(Elem(FunctionId::kDayOfMonth, ref), 2);
+  EXPECT_EQ(Elem(FunctionId::kDayOfYear, ref), 2);
+  EXPECT_EQ(Elem(FunctionId::kDayOfWeek, ref), 1);
+  EXPECT_EQ(Elem(FunctionId::kHour, ref), 22);
+  EXPECT_EQ(Elem(FunctionId::kMinute, ref), 4);
+  EXPECT_EQ(Elem(FunctionId::kDaysInMonth, ref), 31);
+  EXPECT_EQ(Elem(FunctionId::kYear, 0), 1970);
+  EXPECT_EQ(Elem(FunctionId::kDayOfWeek, 0), 4);  // Thursday
+  EXPECT_EQ(Elem(FunctionId::kYear, 1230767999), 2008);
+  EXPECT_EQ(Elem(FunctionId::kYear, 1230768000), 2009);
+}
+
+TEST(ElementwiseKernelTest, DateFunctionsHandleLeapYears) {
+  EXPECT_EQ(Elem(FunctionId::kMonth, 1456790399), 2);  // 2016-02-29 23:59:59
+  EXPECT_EQ(Elem(FunctionId::kDayOfMonth, 1456790399), 29);
+  EXPECT_EQ(Elem(FunctionId::kMonth, 1456790400), 3);  // 2016-03-01 00:00:00
+  EXPECT_EQ(Elem(FunctionId::kDayOfMonth, 1456790400), 1);
+  EXPECT_EQ(Elem(FunctionId::kDayOfYear, 1483191420), 366);   // 2016-12-31
+  EXPECT_EQ(Elem(FunctionId::kDayOfYear, 1672493820), 365);   // 2022-12-31
+  EXPECT_EQ(Elem(FunctionId::kDaysInMonth, 1454284800), 29);  // 2016-02-01
+  EXPECT_EQ(Elem(FunctionId::kDaysInMonth, 1485907200), 28);  // 2017-02-01
+  EXPECT_EQ(Elem(FunctionId::kDaysInMonth, 951782400), 29);   // 2000-02-29
+  EXPECT_EQ(Elem(FunctionId::kDaysInMonth, 4107456000), 28);  // 2100-02-28
+  EXPECT_EQ(Elem(FunctionId::kDayOfYear, 4107542400), 60);    // 2100-03-01
+}
+
+TEST(ElementwiseKernelTest, DateFunctionsBeforeTheEpochAndOnBadInput) {
+  // -1 is 1969-12-31 23:59:59, a Wednesday; fractions truncate towards zero.
+  EXPECT_EQ(Elem(FunctionId::kYear, -1), 1969);
+  EXPECT_EQ(Elem(FunctionId::kDayOfYear, -1), 365);
+  EXPECT_EQ(Elem(FunctionId::kDayOfWeek, -1), 3);
+  EXPECT_EQ(Elem(FunctionId::kHour, -1), 23);
+  EXPECT_EQ(Elem(FunctionId::kMinute, -1), 59);
+  EXPECT_EQ(Elem(FunctionId::kYear, -0.5), 1970);
+  EXPECT_EQ(Elem(FunctionId::kYear, -62135596800), 1);  // 0001-01-01
+  EXPECT_TRUE(std::isnan(Elem(FunctionId::kYear, kNaN)));
+  EXPECT_TRUE(std::isnan(Elem(FunctionId::kMonth, kInf)));
+}
+
+// The testhistogram_bucket series of histograms.test at 50m.
+std::vector<Bucket> PositiveHistogram() { return {{0.1, 50}, {0.2, 70}, {1, 110}, {kInf, 120}}; }
+std::vector<Bucket> NegativeHistogram() { return {{-0.2, 10}, {-0.1, 20}, {0.3, 20}, {kInf, 30}}; }
+
+double BucketQ(double q, std::vector<Bucket> buckets) { return BucketQuantile(q, buckets); }
+
+TEST(BucketQuantileTest, InterpolatesWithinTheBucketHoldingTheRank) {
+  EXPECT_DOUBLE_EQ(BucketQ(0.2, PositiveHistogram()), 0.048);
+  EXPECT_DOUBLE_EQ(BucketQ(0.5, PositiveHistogram()), 0.15);
+  EXPECT_DOUBLE_EQ(BucketQ(0.8, PositiveHistogram()), 0.72);
+  EXPECT_DOUBLE_EQ(BucketQ(0.2, NegativeHistogram()), -0.2);
+  EXPECT_DOUBLE_EQ(BucketQ(0.5, NegativeHistogram()), -0.15);
+  EXPECT_DOUBLE_EQ(BucketQ(0.8, NegativeHistogram()), 0.3);
+  std::vector<Bucket> middle = {{0, 0}, {2, 1}, {4, 2}, {6, 3}, {kInf, 3}};
+  EXPECT_DOUBLE_EQ(BucketQ(1. / 6., middle), 1);
+  EXPECT_DOUBLE_EQ(BucketQ(0.5, middle), 3);
+  EXPECT_DOUBLE_EQ(BucketQ(5. / 6., middle), 5);
+}
+
+TEST(BucketQuantileTest, LowestBucketStartsAtZeroOnlyWhenItsBoundIsPositive) {
+  EXPECT_EQ(BucketQ(0, PositiveHistogram()), 0);
+  EXPECT_EQ(BucketQ(0, NegativeHistogram()), -0.2);
+}
+
+TEST(BucketQuantileTest, RankInTheInfBucketGivesTheHighestFiniteBound) {
+  EXPECT_EQ(BucketQ(1, PositiveHistogram()), 1);
+  EXPECT_EQ(BucketQ(1, NegativeHistogram()), 0.3);
+}
+
+TEST(BucketQuantileTest, OutOfRangeAndNaNQuantiles) {
+  EXPECT_EQ(BucketQ(-0.1, PositiveHistogram()), -kInf);
+  EXPECT_EQ(BucketQ(1.01, PositiveHistogram()), kInf);
+  EXPECT_TRUE(std::isnan(BucketQ(kNaN, PositiveHistogram())));
+}
+
+TEST(BucketQuantileTest, AcceptsBucketsInAnyOrder) {
+  std::vector<Bucket> shuffled = {{kInf, 120}, {1, 110}, {0.1, 50}, {0.2, 70}};
+  EXPECT_DOUBLE_EQ(BucketQ(0.5, shuffled), 0.15);
+}
+
+TEST(BucketQuantileTest, RepairsNonMonotonicCounts) {
+  std::vector<Bucket> b = {{0.1, 20}, {1, 10}, {10, 50}, {100, 40}, {1000, 90}, {kInf, 80}};
+  EXPECT_DOUBLE_EQ(BucketQ(0.01, b), 0.0045);
+  EXPECT_DOUBLE_EQ(BucketQ(0.5, b), 8.5);
+  EXPECT_DOUBLE_EQ(BucketQ(0.99, b), 979.75);
+}
+
+TEST(BucketQuantileTest, MergesBucketsWithTheSameBound) {
+  // mixed_bucket rates: le 0.1, 0.2 (three spellings) and +Inf.
+  double r = 1.0 / 300;
+  std::vector<Bucket> b = {{0.1, r}, {0.2, r}, {0.2, r}, {0.2, r}, {kInf, 4 * r}};
+  EXPECT_DOUBLE_EQ(BucketQ(0.5, b), 0.15);
+  EXPECT_DOUBLE_EQ(BucketQ(0.75, b), 0.2);
+  EXPECT_DOUBLE_EQ(BucketQ(1, b), 0.2);
+  // Two spellings of +Inf only: one bucket after merging.
+  EXPECT_TRUE(std::isnan(BucketQ(0.5, {{kInf, 0}, {kInf, 0}})));
+}
+
+TEST(BucketQuantileTest, NaNWithoutInfBucketOrObservations) {
+  EXPECT_TRUE(std::isnan(BucketQ(0.5, {{0.1, 1}, {0.2, 2}})));
+  EXPECT_TRUE(std::isnan(BucketQ(0.5, {{kInf, 5}})));
+  EXPECT_TRUE(std::isnan(BucketQ(0.2, {{0.1, 0}, {0.2, 0}, {kInf, 0}})));
+  EXPECT_TRUE(std::isnan(BucketQ(0.5, {})));
+}
+
+TEST(BucketQuantileTest, AggregatedRatesFromTheConformanceScript) {
+  // sum(rate(request_duration_seconds_bucket[5m])) by (le): 10, 19 and 25 per 300s.
+  std::vector<Bucket> b = {{0.1, 10.0 / 300}, {0.2, 19.0 / 300}, {kInf, 25.0 / 300}};
+  EXPECT_NEAR(BucketQ(0.3, b), 0.075, 1e-12);
+  EXPECT_NEAR(BucketQ(0.5, b), 0.1277777777777778, 1e-12);
+}
+
+const Labels kTestMetric = {
+    {"__name__", "testmetric"}, {"src", "source-value-10"}, {"dst", "original-destination-value"}};
+
+TEST(LabelReplaceTest, ReplacesOnAFullMatch) {
+  auto r = LabelReplace(kTestMetric, "dst", "destination-value-$1", "src", "source-value-(.*)");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->Get("dst"), "destination-value-10");
+  EXPECT_EQ(r->Get("src"), "source-value-10");
+  EXPECT_EQ(r->MetricName(), "testmetric");
+}
+
+TEST(LabelReplaceTest, DoesNotMatchSubstrings) {
+  auto r = LabelReplace(kTestMetric, "dst", "destination-value-$1", "src", "value-(.*)");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, kTestMetric);
+}
+
+TEST(LabelReplaceTest, ExpandsSeveralGroups) {
+  auto r = LabelReplace(kTestMetric, "dst", "$1-value-$2", "src", "(.*)-value-(.*)");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->Get("dst"), "source-value-10");
+}
+
+TEST(LabelReplaceTest, MissingSourceMatchesTheEmptyString) {
+  auto untouched = LabelReplace(kTestMetric, "dst", "value-$1", "nonexistent", "source-(.*)");
+  ASSERT_TRUE(untouched.ok());
+  EXPECT_EQ(*untouched, kTestMetric);
+  auto set = LabelReplace(kTestMetric, "dst", "value-$1", "nonexistent", "(.*)");
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->Get("dst"), "value-");
+}
+
+TEST(LabelReplaceTest, EmptyReplacementDropsTheLabel) {
+  auto r = LabelReplace(kTestMetric, "dst", "", "dst", ".*");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->Has("dst"));
+  EXPECT_EQ(r->size(), 2u);
+}
+
+TEST(LabelReplaceTest, ExpandsLikeGoTemplates) {
+  Labels l = {{"src", "ab"}};
+  auto expand = [&](std::string_view repl, std::string_view regex = "(?P<first>a)(b)") {
+    auto r = LabelReplace(l, "dst", repl, "src", regex);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return std::string(r->Get("dst"));
+  };
+  EXPECT_EQ(expand("${1}x"), "ax");
+  EXPECT_EQ(expand("$1x"), "");  // the group named "1x"
+  EXPECT_EQ(expand("$first-$2"), "a-b");
+  EXPECT_EQ(expand("${first}_"), "a_");
+  EXPECT_EQ(expand("$first_"), "");  // the group named "first_"
+  EXPECT_EQ(expand("$0"), "ab");
+  EXPECT_EQ(expand("$3|$01|$nope"), "||");
+  EXPECT_EQ(expand("$$1"), "$1");
+  EXPECT_EQ(expand("cost: $"), "cost: $");
+  EXPECT_EQ(expand("${1"), "${1");
+  EXPECT_EQ(expand("$-"), "$-");
+  EXPECT_EQ(expand("[$2]", "(a)(x)?b"), "[]");
+}
+
+TEST(LabelReplaceTest, RejectsInvalidRegexAndDestination) {
+  auto bad_regex = LabelReplace(kTestMetric, "dst", "value-$1", "src", "(.*");
+  ASSERT_FALSE(bad_regex.ok());
+  EXPECT_EQ(bad_regex.status().message(), "invalid regular expression in label_replace(): (.*");
+  auto bad_dst = LabelReplace(kTestMetric, "invalid-label-name", "", "src", "(.*)");
+  ASSERT_FALSE(bad_dst.ok());
+  EXPECT_EQ(bad_dst.status().message(),
+            "invalid destination label name in label_replace(): invalid-label-name");
+}
+
+TEST(LabelReplaceTest, AnchorsAlternations) {
+  Labels l = {{"src", "xab"}};
+  auto r = LabelReplace(l, "dst", "hit", "src", "x|xab");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->Get("dst"), "hit");
+  auto miss = LabelReplace(l, "dst", "hit", "src", "a|b");
+  ASSERT_TRUE(miss.ok());
+  EXPECT_FALSE(miss->Has("dst"));
+}
+
+TEST(LabelJoinTest, JoinsSourceValuesInOrder) {
+  Labels l = {{"src", "a"}, {"src1", "b"}, {"src2", "c"}, {"dst", "original"}};
+  std::vector<std::string> src = {"src", "src1", "src2"};
+  auto r = LabelJoin(l, "dst", "-", src);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->Get("dst"), "a-b-c");
+  std::vector<std::string> gap = {"src", "src3", "src1"};
+  EXPECT_EQ(LabelJoin(l, "dst", "-", gap)->Get("dst"), "a--b");
+}
+
+TEST(LabelJoinTest, EmptyResultDropsTheDestination) {
+  Labels l = {{"src", "a"}, {"dst", "original"}};
+  std::vector<std::string> missing = {"emptysrc", "emptysrc1"};
+  auto r = LabelJoin(l, "dst", "", missing);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->Has("dst"));
+  auto none = LabelJoin(l, "dst", ", ", {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, (Labels{{"src", "a"}}));
+  // A separator between missing values is not empty.
+  EXPECT_EQ(LabelJoin(l, "dst", ",", missing)->Get("dst"), ",");
+}
+
+TEST(LabelJoinTest, RejectsInvalidLabelNames) {
+  Labels l = {{"src", "a"}};
+  std::vector<std::string> bad_src = {"src", "not-valid"};
+  auto r = LabelJoin(l, "dst", "-", bad_src);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "invalid source label name in label_join(): not-valid");
+  std::vector<std::string> src = {"src"};
+  auto d = LabelJoin(l, "1dst", "-", src);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().message(), "invalid destination label name in label_join(): 1dst");
+}
+
 }  // namespace
 }  // namespace andon::query
