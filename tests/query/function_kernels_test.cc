@@ -401,6 +401,23 @@ TEST(RangeKernelTest, ChangesTreatsNaNAsEqualToNaN) {
   EXPECT_EQ(*Eval(FunctionId::kChanges, c, 15 * kMinute, 15 * kMinute), 2);
 }
 
+// Expected values from Prometheus 2.42 (promtool test rules) on a load-1m series.
+TEST(RangeKernelTest, MatchesPrometheusOnAnIrregularGauge) {
+  auto g = Series(0, kMinute, {0, 5, 3, 9, 2, 8, 1, 7, 4, 6});
+  // predict_linear(g[5m] offset 2m, 60) at 9m: anchored at 9m, not at the window's end.
+  EXPECT_NEAR(*Eval(FunctionId::kPredictLinear, g, 7 * kMinute, 5 * kMinute, {60, 9.0 * kMinute}),
+              5.314285714285714, 1e-12);
+  EXPECT_NEAR(*Eval(FunctionId::kHoltWinters, g, 9 * kMinute, 9 * kMinute, {0.3, 0.6}),
+              4.235558859804669, 1e-12);
+  EXPECT_NEAR(*Eval(FunctionId::kDeriv, g, 9 * kMinute, 9 * kMinute), 4.949494949494949e-03, 1e-15);
+  EXPECT_DOUBLE_EQ(*Eval(FunctionId::kDelta, g, 9 * kMinute, 7 * kMinute), 3);
+  // Three resets, and the left extrapolation limited by the half-minute gap.
+  EXPECT_NEAR(*Eval(FunctionId::kRate, g, 9 * kMinute, 7 * kMinute + 30'000), 6.428571428571428e-02,
+              1e-15);
+  EXPECT_NEAR(*Eval(FunctionId::kStddevOverTime, g, 9 * kMinute, 9 * kMinute), 2.8722813232690143,
+              1e-12);
+}
+
 TEST(ElementwiseKernelTest, DateFunctionsReadUtcCalendarFields) {
   const double ref = 1136239445;  // 2006-01-02 22:04:05 UTC, a Monday
   EXPECT_EQ(Elem(FunctionId::kYear, ref), 2006);
