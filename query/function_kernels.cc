@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <string>
 
@@ -654,9 +655,17 @@ double BucketQuantile(double q, std::vector<Bucket>& buckets) {
 Result<Labels> LabelReplace(const Labels& labels, std::string_view dst,
                             std::string_view replacement, std::string_view src,
                             std::string_view regex) {
-  RE2::Options options;
-  options.set_log_errors(false);
-  RE2 re("^(?:" + std::string(regex) + ")$", options);
+  // The evaluator calls this once per series with the same regex: keep the last compiled
+  // one per thread.
+  thread_local std::string cached_regex;
+  thread_local std::unique_ptr<RE2> cached;
+  if (cached == nullptr || cached_regex != regex) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    cached = std::make_unique<RE2>("^(?:" + std::string(regex) + ")$", options);
+    cached_regex = regex;
+  }
+  const RE2& re = *cached;
   if (!re.ok()) {
     return Status::InvalidArgument("invalid regular expression in label_replace(): " +
                                    std::string(regex));

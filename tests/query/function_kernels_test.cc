@@ -603,6 +603,15 @@ TEST(LabelReplaceTest, RejectsInvalidRegexAndDestination) {
             "invalid destination label name in label_replace(): invalid-label-name");
 }
 
+TEST(LabelReplaceTest, AlternatingRegexesEachApply) {
+  Labels l = {{"src", "ab"}};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(LabelReplace(l, "dst", "$1", "src", "(a)b")->Get("dst"), "a");
+    EXPECT_EQ(LabelReplace(l, "dst", "$1", "src", "a(b)")->Get("dst"), "b");
+    EXPECT_FALSE(LabelReplace(l, "dst", "$1", "src", "a(b").ok());
+  }
+}
+
 TEST(LabelReplaceTest, AnchorsAlternations) {
   Labels l = {{"src", "xab"}};
   auto r = LabelReplace(l, "dst", "hit", "src", "x|xab");
