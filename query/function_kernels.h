@@ -32,8 +32,12 @@ bool IsRangeKernel(FunctionId id);
 
 // Evaluates a range kernel over one series' points (staleness markers already removed,
 // increasing t). `scalar_args` are the function's scalar arguments in call order
-// (quantile_over_time: q; predict_linear: t; holt_winters: sf, tf). Returns nullopt when
-// the function yields no sample for this series (e.g. rate over fewer than two points).
+// (quantile_over_time: q; predict_linear: t, then optionally the step's evaluation time in
+// ms that the fit is anchored at, default window.end_ms: Prometheus anchors at the
+// evaluation time, which differs from the window's end under offset and @; holt_winters:
+// sf, tf). Returns nullopt when the function yields no sample for this series (e.g. rate
+// over fewer than two points), and for holt_winters factors outside (0, 1), which the
+// evaluator must report as an error before calling.
 std::optional<double> EvalRangeKernel(FunctionId id, std::span<const FPoint> points,
                                       RangeWindow window, std::span<const double> scalar_args);
 
@@ -44,7 +48,8 @@ std::optional<double> EvalRangeKernel(FunctionId id, std::span<const FPoint> poi
 bool IsElementwiseKernel(FunctionId id);
 
 // `scalar_args` as above (round: to_nearest, default 1 when absent; clamp: min, max;
-// clamp_min: min; clamp_max: max).
+// clamp_min: min; clamp_max: max). clamp with min > max gives NaN: Prometheus returns no
+// samples then, which the evaluator must do.
 double EvalElementwiseKernel(FunctionId id, double v, std::span<const double> scalar_args);
 
 // The q-quantile of `values` as quantile() and quantile_over_time() define it (linear
