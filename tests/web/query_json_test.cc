@@ -1,0 +1,71 @@
+#include "web/query_json.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace andon::web {
+namespace {
+
+std::string Value(double v) {
+  std::string out;
+  AppendSampleValue(out, v);
+  return out;
+}
+
+std::string Time(int64_t ms) {
+  std::string out;
+  AppendTimestamp(out, ms);
+  return out;
+}
+
+std::string Data(const query::Value& v) {
+  std::string out;
+  AppendQueryData(out, v);
+  return out;
+}
+
+Labels L(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
+  LabelsBuilder b;
+  for (auto [k, v] : pairs) b.Set(k, v);
+  return b.Build();
+}
+
+TEST(QueryJsonTest, SampleValuesUseGosShortestFixedNotation) {
+  EXPECT_EQ(Value(1), "1");
+  EXPECT_EQ(Value(0.1), "0.1");
+  EXPECT_EQ(Value(-0.0), "-0");
+  EXPECT_EQ(Value(1e21), "1000000000000000000000");
+  EXPECT_EQ(Value(1.5e-7), "0.00000015");
+  EXPECT_EQ(Value(std::numeric_limits<double>::quiet_NaN()), "NaN");
+  EXPECT_EQ(Value(std::numeric_limits<double>::infinity()), "+Inf");
+  EXPECT_EQ(Value(-std::numeric_limits<double>::infinity()), "-Inf");
+  EXPECT_EQ(Value(std::numeric_limits<double>::max()).size(), 309u);
+}
+
+TEST(QueryJsonTest, TimestampsAreSecondsWithUpToThreeDecimals) {
+  EXPECT_EQ(Time(1700000000000), "1700000000");
+  EXPECT_EQ(Time(1700000000500), "1700000000.5");
+  EXPECT_EQ(Time(1700000000120), "1700000000.12");
+  EXPECT_EQ(Time(1700000000001), "1700000000.001");
+  EXPECT_EQ(Time(0), "0");
+  EXPECT_EQ(Time(-1), "-0.001");
+  EXPECT_EQ(Time(-1500), "-1.5");
+}
+
+TEST(QueryJsonTest, EachResultTypeHasPrometheusShape) {
+  EXPECT_EQ(Data(query::Scalar{1000, 2}), R"({"resultType":"scalar","result":[1,"2"]})");
+  EXPECT_EQ(Data(query::String{1000, "a\"b"}), R"({"resultType":"string","result":[1,"a\"b"]})");
+  query::Vector vec = {{L({{"__name__", "up"}, {"job", "a"}}), 1500, 1},
+                       {L({{"job", "b"}}), 1500, 0}};
+  EXPECT_EQ(Data(vec), R"({"resultType":"vector","result":[)"
+                       R"({"metric":{"__name__":"up","job":"a"},"value":[1.5,"1"]},)"
+                       R"({"metric":{"job":"b"},"value":[1.5,"0"]}]})");
+  query::Matrix m = {{L({{"job", "a"}}), {{0, 1}, {15000, 2.5}}}};
+  EXPECT_EQ(Data(m), R"({"resultType":"matrix","result":[)"
+                     R"({"metric":{"job":"a"},"values":[[0,"1"],[15,"2.5"]]}]})");
+  EXPECT_EQ(Data(query::Vector{}), R"({"resultType":"vector","result":[]})");
+}
+
+}  // namespace
+}  // namespace andon::web
