@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the exposition parser fuzzers with clang++ (libFuzzer + ASan + UBSan) and runs
+# Builds the exposition and PromQL parser fuzzers with clang++ (libFuzzer + ASan + UBSan) and runs
 # each for a bounded time, seeded with the conformance files. Exits non-zero when a
 # target crashes (the crashing input is left in the work dir, path printed).
 #
@@ -23,18 +23,34 @@ fi
 CXX="${CXX_FUZZ:-clang++}"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$repo")
-sources=("$repo/scrape/exposition_parser.cc" "$repo/scrape/prometheus_text_parser.cc"
-         "$repo/scrape/openmetrics_parser.cc")
+parser_sources=("$repo/scrape/exposition_parser.cc" "$repo/scrape/prometheus_text_parser.cc"
+                "$repo/scrape/openmetrics_parser.cc")
+promql_sources=("$repo/query/lexer.cc" "$repo/query/parser.cc" "$repo/query/ast.cc"
+                "$repo/query/functions.cc" "$repo/query/printer.cc" "$repo/common/labels.cc"
+                "$repo/common/duration.cc")
+promql_libs=($(pkg-config --libs re2) -lfmt)
 
 status=0
-for target in prometheus_text openmetrics; do
+for target in prometheus_text openmetrics promql; do
   bin="$work/${target}_fuzzer"
   echo "== building $bin"
-  "$CXX" "${flags[@]}" "${sources[@]}" "$repo/fuzz/${target}_fuzzer.cc" -o "$bin"
+  if [[ "$target" == promql ]]; then
+    "$CXX" "${flags[@]}" "${promql_sources[@]}" "$repo/fuzz/promql_fuzzer.cc" \
+      "${promql_libs[@]}" -o "$bin"
+  else
+    "$CXX" "${flags[@]}" "${parser_sources[@]}" "$repo/fuzz/${target}_fuzzer.cc" -o "$bin"
+  fi
 
   corpus="$work/${target}_corpus"
   mkdir -p "$corpus"
-  if [[ -n "$shared" ]]; then
+  if [[ "$target" == promql ]]; then
+    # One seed per expression of the upstream PromQL scripts.
+    if [[ -n "$shared" ]]; then
+      grep -h -E '^\s*eval' "$shared"/conformance/promql/*.test |
+        sed -E 's/^\s*eval(_fail|_ordered)? instant at [^ ]+ //' |
+        awk -v dir="$corpus" '{ f = dir "/expr_" NR; print > f; close(f) }'
+    fi
+  elif [[ -n "$shared" ]]; then
     cp "$shared"/conformance/textparse/*.txt "$shared"/conformance/textparse/*.prom "$corpus"/ \
       2>/dev/null || true
     for d in "$shared"/conformance/openmetrics/parsers/*/; do
