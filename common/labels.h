@@ -179,6 +179,20 @@ class LabelsBuilder {
   LabelsBuilder& Del(std::string_view name);
   // Current value of name in the builder, "" if absent.
   std::string_view Get(std::string_view name) const;
+  // Calls f(Label) for each current label, in no particular order. f must not modify the
+  // builder.
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (const auto& [n, v] : pairs_) {
+      if (!n.empty()) f(Label{n, v});
+    }
+  }
+  // Deletes every current label for which pred(Label) returns true.
+  template <typename P>
+  LabelsBuilder& DelIf(P&& pred) {
+    std::erase_if(pairs_, [&](const auto& p) { return pred(Label{p.first, p.second}); });
+    return *this;
+  }
   Labels Build();
 
  private:
