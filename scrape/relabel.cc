@@ -87,10 +87,10 @@ void Expand(const re2::RE2& re, std::string_view tmpl, std::span<const re2::Stri
     tmpl.remove_prefix(brace ? end + 1 : end);
     int num = GroupNumber(name);
     if (num < 0) {
-      const auto& named = re.NamedCapturingGroups();
-      auto it = named.find(std::string(name));
-      if (it == named.end()) continue;
-      num = it->second;
+      for (const auto& [group_name, index] : re.NamedCapturingGroups()) {
+        if (group_name == name) num = index;
+      }
+      if (num < 0) continue;
     }
     if (static_cast<size_t>(num) < groups.size() && groups[num].data() != nullptr) {
       out->append(groups[num].data(), groups[num].size());
@@ -98,9 +98,13 @@ void Expand(const re2::RE2& re, std::string_view tmpl, std::span<const re2::Stri
   }
 }
 
-// Matches `text` against the config's regex, filling `groups` (index 0 = whole match).
-bool MatchGroups(const re2::RE2& re, std::string_view text, std::vector<re2::StringPiece>* groups) {
-  groups->assign(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1, re2::StringPiece());
+// Matches `text` against the config's regex, filling `groups` (index 0 = whole match). Without
+// `want_groups` only the match is decided, which lets re2 use its DFA (no allocation once
+// warm); extracting groups can allocate inside re2.
+bool MatchGroups(const re2::RE2& re, std::string_view text, bool want_groups,
+                 std::vector<re2::StringPiece>* groups) {
+  size_t n = want_groups ? static_cast<size_t>(re.NumberOfCapturingGroups()) + 1 : 0;
+  groups->assign(n, re2::StringPiece());
   return re.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), re2::RE2::UNANCHORED,
                   groups->data(), static_cast<int>(groups->size()));
 }
@@ -145,7 +149,9 @@ bool Apply(const RelabelConfig& cfg, LabelsBuilder& builder, Scratch& s) {
     case RelabelAction::kKeepEqual:
       return builder.Get(cfg.target_label) == s.value;
     case RelabelAction::kReplace: {
-      if (!MatchGroups(re, s.value, &s.groups)) return true;
+      bool want_groups = cfg.target_label.find('$') != std::string::npos ||
+                         cfg.replacement.find('$') != std::string::npos;
+      if (!MatchGroups(re, s.value, want_groups, &s.groups)) return true;
       Expand(re, cfg.target_label, s.groups, &s.target);
       if (!IsValidLabelName(s.target)) return true;
       Expand(re, cfg.replacement, s.groups, &s.replacement);
@@ -183,7 +189,7 @@ bool Apply(const RelabelConfig& cfg, LabelsBuilder& builder, Scratch& s) {
       });
       for (size_t i = 0; i < n; ++i) {
         const auto& [name, value] = s.snapshot[i];
-        if (!MatchGroups(re, name, &s.groups)) continue;
+        if (!MatchGroups(re, name, /*want_groups=*/true, &s.groups)) continue;
         Expand(re, cfg.replacement, s.groups, &s.target);
         builder.Set(s.target, value);
       }

@@ -146,6 +146,19 @@ TEST(LabelsTest, BuilderVisitsAndDeletesItsCurrentLabels) {
   EXPECT_EQ(b.Build(), Labels({{"instance", "h:1"}}));
 }
 
+TEST(LabelsTest, BuilderStaysCorrectWhenReusingDeletedAndSurplusSlots) {
+  LabelsBuilder b(Labels{{"a", "1"}, {"b", "2"}, {"c", "3"}});
+  b.Del("a").Set("d", "4").Del("c").Set("a", "5");
+  EXPECT_EQ(b.Build(), Labels({{"a", "5"}, {"b", "2"}, {"d", "4"}}));
+  EXPECT_EQ(b.Get("c"), "");
+  b.Reset(Labels{{"x", "1"}});
+  EXPECT_EQ(b.Get("b"), "");
+  EXPECT_EQ(b.Set("y", "2").Build(), Labels({{"x", "1"}, {"y", "2"}}));
+  b.Clear();
+  EXPECT_EQ(b.Get("x"), "");
+  EXPECT_EQ(b.Set("z", "3").Build(), Labels({{"z", "3"}}));
+}
+
 TEST(LabelsTest, PackedRoundTripsAndRejectsCorruptInput) {
   Labels l{{"__name__", "up"}, {"job", std::string(300, 'v')}};
   auto back = Labels::FromPacked(l.Packed());
