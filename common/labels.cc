@@ -396,32 +396,42 @@ int Compare(const Labels& a, const Labels& b) {
 }
 
 LabelsBuilder& LabelsBuilder::Reset(const Labels& base) {
-  pairs_.clear();
-  for (const Label& l : base) pairs_.emplace_back(l.name, l.value);
+  size_ = 0;
+  for (const Label& l : base) Append(l.name, l.value);
   return *this;
 }
 
 LabelsBuilder& LabelsBuilder::Clear() {
-  pairs_.clear();
+  size_ = 0;
   return *this;
+}
+
+void LabelsBuilder::Append(std::string_view name, std::string_view value) {
+  if (size_ < pairs_.size()) {
+    pairs_[size_].first.assign(name);
+    pairs_[size_].second.assign(value);
+  } else {
+    pairs_.emplace_back(name, value);
+  }
+  ++size_;
 }
 
 LabelsBuilder& LabelsBuilder::Set(std::string_view name, std::string_view value) {
   if (value.empty()) return Del(name);
-  for (auto& [n, v] : pairs_) {
-    if (n == name) {
-      v.assign(value);
+  for (size_t i = 0; i < size_; ++i) {
+    if (pairs_[i].first == name) {
+      pairs_[i].second.assign(value);
       return *this;
     }
   }
-  pairs_.emplace_back(name, value);
+  Append(name, value);
   return *this;
 }
 
 LabelsBuilder& LabelsBuilder::Del(std::string_view name) {
-  for (size_t i = 0; i < pairs_.size(); ++i) {
+  for (size_t i = 0; i < size_; ++i) {
     if (pairs_[i].first == name) {
-      pairs_.erase(pairs_.begin() + static_cast<std::ptrdiff_t>(i));
+      Remove(i);
       break;
     }
   }
@@ -429,16 +439,16 @@ LabelsBuilder& LabelsBuilder::Del(std::string_view name) {
 }
 
 std::string_view LabelsBuilder::Get(std::string_view name) const {
-  for (const auto& [n, v] : pairs_) {
-    if (n == name) return v;
+  for (size_t i = 0; i < size_; ++i) {
+    if (pairs_[i].first == name) return pairs_[i].second;
   }
   return {};
 }
 
 Labels LabelsBuilder::Build() {
   scratch_.clear();
-  for (const auto& [n, v] : pairs_) {
-    if (!n.empty()) scratch_.emplace_back(n, v);
+  for (size_t i = 0; i < size_; ++i) {
+    if (!pairs_[i].first.empty()) scratch_.emplace_back(pairs_[i].first, pairs_[i].second);
   }
   std::sort(scratch_.begin(), scratch_.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -179,10 +179,41 @@ class LabelsBuilder {
   LabelsBuilder& Del(std::string_view name);
   // Current value of name in the builder, "" if absent.
   std::string_view Get(std::string_view name) const;
+  // Calls f(Label) for each current label, in no particular order. f must not modify the
+  // builder.
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (size_t i = 0; i < size_; ++i) {
+      if (!pairs_[i].first.empty()) f(Label{pairs_[i].first, pairs_[i].second});
+    }
+  }
+  // Deletes every current label for which pred(Label) returns true.
+  template <typename P>
+  LabelsBuilder& DelIf(P&& pred) {
+    for (size_t i = 0; i < size_;) {
+      if (pred(Label{pairs_[i].first, pairs_[i].second})) {
+        Remove(i);
+      } else {
+        ++i;
+      }
+    }
+    return *this;
+  }
   Labels Build();
 
  private:
-  std::vector<std::pair<std::string, std::string>> pairs_;  // unsorted, unique names
+  // Adds a label known to be absent.
+  void Append(std::string_view name, std::string_view value);
+  // Moves pair i past the live ones, keeping its strings' capacity for reuse.
+  void Remove(size_t i) {
+    std::swap(pairs_[i], pairs_[size_ - 1]);
+    --size_;
+  }
+
+  // The first size_ pairs are the labels (unsorted, unique names); the rest are spare
+  // strings kept so that Reset() and Set() on a warm builder allocate nothing.
+  std::vector<std::pair<std::string, std::string>> pairs_;
+  size_t size_ = 0;
   std::vector<std::pair<std::string_view, std::string_view>> scratch_;
 };
 

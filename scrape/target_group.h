@@ -16,7 +16,7 @@
 namespace andon::scrape {
 
 struct TargetGroup {
-  std::string source;  // e.g. "pod/default/api-7d9f", "file:/etc/andon/sd.json:0", "0"
+  std::string source;  // e.g. "pod/default/api-7d9f", "/etc/andon/sd.json:0", "0"
   std::vector<Labels> targets;
   Labels labels;
 };

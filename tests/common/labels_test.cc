@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <unordered_set>
@@ -131,6 +132,31 @@ TEST(LabelsTest, BuilderSetsDeletesAndRebuilds) {
   b.Reset(base).Set("job", "y");
   EXPECT_EQ(b.Build().ToString(), R"({__name__="up", job="y"})");
   EXPECT_TRUE(b.Clear().Build().empty());
+}
+
+TEST(LabelsTest, BuilderVisitsAndDeletesItsCurrentLabels) {
+  LabelsBuilder b(Labels{{"__meta_a", "1"}, {"job", "x"}});
+  b.Set("instance", "h:1").Del("job");
+  std::vector<std::string> seen;
+  b.ForEach(
+      [&](const Label& l) { seen.push_back(std::string(l.name) + "=" + std::string(l.value)); });
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"__meta_a=1", "instance=h:1"}));
+  b.DelIf([](const Label& l) { return l.name.starts_with("__"); });
+  EXPECT_EQ(b.Build(), Labels({{"instance", "h:1"}}));
+}
+
+TEST(LabelsTest, BuilderStaysCorrectWhenReusingDeletedAndSurplusSlots) {
+  LabelsBuilder b(Labels{{"a", "1"}, {"b", "2"}, {"c", "3"}});
+  b.Del("a").Set("d", "4").Del("c").Set("a", "5");
+  EXPECT_EQ(b.Build(), Labels({{"a", "5"}, {"b", "2"}, {"d", "4"}}));
+  EXPECT_EQ(b.Get("c"), "");
+  b.Reset(Labels{{"x", "1"}});
+  EXPECT_EQ(b.Get("b"), "");
+  EXPECT_EQ(b.Set("y", "2").Build(), Labels({{"x", "1"}, {"y", "2"}}));
+  b.Clear();
+  EXPECT_EQ(b.Get("x"), "");
+  EXPECT_EQ(b.Set("z", "3").Build(), Labels({{"z", "3"}}));
 }
 
 TEST(LabelsTest, PackedRoundTripsAndRejectsCorruptInput) {

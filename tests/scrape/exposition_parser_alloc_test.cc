@@ -13,6 +13,7 @@
 
 #include "scrape/openmetrics_parser.h"
 #include "scrape/prometheus_text_parser.h"
+#include "scrape/relabel.h"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -99,6 +100,45 @@ TEST(ExpositionParserAllocationTest, OpenMetricsParserAllocatesNothingOnceWarm) 
   long allocations = g_allocations.load() - before;
   EXPECT_EQ(samples, 800) << p.status().message();
   EXPECT_EQ(allocations, 0);
+}
+
+// metric_relabel_configs run per sample. Actions that only decide a match (and replace
+// without $ references) allocate nothing once the builder and re2 are warm; rules that
+// extract groups ($1, labelmap) may allocate inside re2.
+TEST(ExpositionParserAllocationTest, MetricRelabelingWithoutGroupsAllocatesNothingOnceWarm) {
+  auto cfg = config::ParseConfig(
+      "scrape_configs:\n"
+      "  - job_name: j\n"
+      "    metric_relabel_configs:\n"
+      "      - {source_labels: [__name__], regex: 'go_gc_.*', action: drop}\n"
+      "      - {source_labels: [path], regex: '/api/.*', action: keep}\n"
+      "      - {target_label: environment, replacement: production-eu-west}\n"
+      "      - {source_labels: [instance], modulus: 16, target_label: shard, action: hashmod}\n"
+      "      - {source_labels: [job], target_label: job, action: uppercase}\n"
+      "      - {regex: 'pod_template_hash', action: labeldrop}\n",
+      "test.yml", "");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  const auto& rules = cfg->scrape_configs[0].metric_relabel_configs;
+  std::vector<Labels> series;
+  for (int i = 0; i < 64; ++i) {
+    series.push_back(
+        Labels{{"__name__", i % 8 == 0 ? "go_gc_duration_seconds" : "http_requests_total"},
+               {"instance", "10.20.30." + std::to_string(i) + ":9100"},
+               {"job", "kubernetes-pods-frontend"},
+               {"path", i % 5 == 0 ? "/healthz" : "/api/v1/query_range/" + std::to_string(i)},
+               {"pod_template_hash", "7d9f8c6b5-" + std::to_string(i)}});
+  }
+  LabelsBuilder builder;
+  auto run = [&] {
+    int kept = 0;
+    for (const Labels& l : series) kept += Relabel(rules, builder.Reset(l)) ? 1 : 0;
+    return kept;
+  };
+  int kept = run();  // warm-up
+  EXPECT_EQ(kept, 45);
+  long before = g_allocations.load();
+  EXPECT_EQ(run(), kept);
+  EXPECT_EQ(g_allocations.load() - before, 0);
 }
 
 }  // namespace
