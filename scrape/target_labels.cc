@@ -161,6 +161,15 @@ Result<TargetLabels> PopulateTargetLabels(const Labels& target, const Labels& gr
     return Status::InvalidArgument("invalid scheme: " + Quoted(t.scheme));
   }
   t.metrics_path = internal.Get(kMetricsPathLabel);
+  // Prometheus 2.42 gives an address without a port the scheme's default port (the
+  // no-default-scrape-port flag that turns this off came in 2.43).
+  bool has_port = t.address.starts_with('[') ? t.address.find("]:") != std::string::npos
+                                             : t.address.find(':') != std::string::npos;
+  if (!has_port) {
+    t.address += t.scheme == "https" ? ":443" : ":80";
+    b.Set(kAddressLabel, t.address);
+    internal = b.Build();
+  }
 
   std::string_view interval = internal.Get(kIntervalLabel);
   auto interval_ms = ParseNonZeroDuration(interval, "interval");

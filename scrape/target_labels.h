@@ -10,8 +10,9 @@
 //   3. relabel_configs; a dropped target is reported as dropped, not as an error;
 //   4. checks: `__address__` present and a valid host[:port] ("no address" /
 //      "invalid address ..."), `__scheme__` http or https, `__scrape_interval__` and
-//      `__scrape_timeout__` parse, are non-zero and timeout <= interval;
-//   5. `instance` defaults to `__address__` (no default port is added), every label whose
+//      `__scrape_timeout__` parse, are non-zero and timeout <= interval; an address without
+//      a port gets the scheme's default (:80 or :443), as Prometheus 2.42 does;
+//   5. `instance` defaults to `__address__`, every label whose
 //      name starts with "__" is removed, and the remaining names and values are validated.
 // Pure functions of their inputs; thread-safe.
 #pragma once

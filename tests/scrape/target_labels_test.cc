@@ -68,14 +68,20 @@ TEST(TargetLabelsTest, AParamLabelAlreadyDiscoveredIsNotOverwritten) {
   auto t = PopulateTargetLabels(Labels{{"__address__", "h"}, {"__param_module", "mine"}}, Labels{},
                                 Job("    params: {module: [cfg]}\n"));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(t->url, "http://h/metrics?module=mine");
+  EXPECT_EQ(t->url, "http://h:80/metrics?module=mine");
 }
 
-TEST(TargetLabelsTest, InstanceDefaultsToTheAddressWithoutAddingAPort) {
+TEST(TargetLabelsTest, AnAddressWithoutPortGetsTheSchemesDefaultPortLikePrometheus242) {
   auto t = PopulateTargetLabels(Labels{{"__address__", "example.com"}}, Labels{}, Job());
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(t->labels.Get("instance"), "example.com");
-  EXPECT_EQ(t->url, "http://example.com/metrics");
+  EXPECT_EQ(t->labels.Get("instance"), "example.com:80");
+  EXPECT_EQ(t->url, "http://example.com:80/metrics");
+
+  auto tls = PopulateTargetLabels(Labels{{"__address__", "[::1]"}, {"__scheme__", "https"}},
+                                  Labels{}, Job());
+  ASSERT_TRUE(tls.ok()) << tls.status().ToString();
+  EXPECT_EQ(tls->address, "[::1]:443");
+  EXPECT_EQ(tls->labels.Get("instance"), "[::1]:443");
 
   auto kept =
       PopulateTargetLabels(Labels{{"__address__", "h:1"}, {"instance", "mine"}}, Labels{}, Job());
