@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Builds the exposition and PromQL parser fuzzers with clang++ (libFuzzer + ASan + UBSan) and runs
-# each for a bounded time, seeded with the conformance files. Exits non-zero when a
-# target crashes (the crashing input is left in the work dir, path printed).
+# each for a fixed number of inputs from a fixed seed, so a run is reproducible: CI fuzzes
+# exactly what a developer's `make test` fuzzed. The corpus is the conformance files plus
+# fuzz/regressions/<target>/ (inputs that once crashed; add each new crasher there).
+# Exits non-zero when a target crashes (the crashing input is left in the work dir).
 #
-#   fuzz/run.sh [seconds per target, default 20] [work dir, default a new temp dir]
+#   fuzz/run.sh [runs per target, default 300000] [work dir, default a new temp dir]
+# FUZZ_SEED (default 1) picks another deterministic run; FUZZ_SEED=0 lets libFuzzer pick.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-seconds="${1:-20}"
+runs="${1:-300000}"
+seed="${FUZZ_SEED:-1}"
 work="${2:-$(mktemp -d -t andon-fuzz.XXXXXX)}"
 mkdir -p "$work"
 
@@ -60,8 +64,12 @@ for target in prometheus_text openmetrics promql; do
     echo "warning: no shared/conformance folder found, fuzzing from an empty corpus" >&2
   fi
 
-  echo "== running $target for ${seconds}s (corpus $corpus)"
-  if ! (cd "$work" && "$bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+  if [[ -d "$repo/fuzz/regressions/$target" ]]; then
+    cp "$repo/fuzz/regressions/$target"/* "$corpus"/
+  fi
+
+  echo "== running $target for $runs inputs, seed $seed (corpus $corpus)"
+  if ! (cd "$work" && "$bin" -runs="$runs" -seed="$seed" -max_len=65536 -timeout=10 \
           -print_final_stats=1 "$corpus" 2>&1 | tail -n 25); then
     echo "!! $target crashed; reproducer in $work (crash-*, timeout-*, leak-*)" >&2
     status=1

@@ -12,6 +12,14 @@
 namespace andon::query {
 namespace {
 
+// `^` binds tighter than a unary sign, so a left operand of `^` whose text starts with a sign
+// (the literal +Inf, printed as Go prints it) is parenthesized: "+Inf ^ 2" would parse back as
+// +(Inf ^ 2), "(+Inf) ^ 2" parses back to the same text.
+bool NeedsSignParens(const BinaryExpr& b, std::string_view lhs_text) {
+  return b.op == BinaryOp::kPow && !lhs_text.empty() &&
+         (lhs_text[0] == '+' || lhs_text[0] == '-');
+}
+
 constexpr size_t kMaxCharactersPerLine = 100;
 
 std::string Join(const std::vector<std::string>& v) {
@@ -110,7 +118,11 @@ std::string Pretty(const Expr& e, int level) {
     case NodeKind::kBinary: {
       if (!NeedsSplit(flat)) return Indent(level) + flat;
       const auto& b = e.As<BinaryExpr>();
-      return fmt::format("{}\n{}{}{}{}\n{}", Pretty(*b.lhs, level + 1), Indent(level),
+      std::string lhs = Pretty(*b.lhs, level + 1);
+      std::string_view lhs_text = lhs;
+      lhs_text.remove_prefix(std::min(lhs_text.find_first_not_of(' '), lhs_text.size()));
+      if (NeedsSignParens(b, lhs_text)) lhs = Indent(level + 1) + "(" + std::string(lhs_text) + ")";
+      return fmt::format("{}\n{}{}{}{}\n{}", lhs, Indent(level),
                          BinaryOpString(b.op), b.return_bool ? " bool" : "", MatchingString(b),
                          Pretty(*b.rhs, level + 1));
     }
@@ -244,7 +256,9 @@ std::string ToString(const Expr& e) {
     }
     case NodeKind::kBinary: {
       const auto& b = e.As<BinaryExpr>();
-      return fmt::format("{} {}{}{} {}", ToString(*b.lhs), BinaryOpString(b.op),
+      std::string lhs = ToString(*b.lhs);
+      if (NeedsSignParens(b, lhs)) lhs = "(" + lhs + ")";
+      return fmt::format("{} {}{}{} {}", lhs, BinaryOpString(b.op),
                          b.return_bool ? " bool" : "", MatchingString(b), ToString(*b.rhs));
     }
     case NodeKind::kUnary: {

@@ -96,13 +96,21 @@ TEST(PrinterTest, CanonicalFormMatchesPrometheusString) {
       {"1000000 * foo", "1e+06 * foo"},
       {"0x10", "16"},
       {"Inf - -inf", "+Inf - -Inf"},
+      // `^` binds tighter than a sign: +Inf on its left is parenthesized so the text parses
+      // back to itself (found by fuzz/promql_fuzzer.cc).
+      {"+Inf^\nZ", "+(+Inf) ^ Z"},
+      {"Inf ^ 2 + 1", "(+Inf) ^ 2 + 1"},
+      {"inf ^ inf ^ -inf", "(+Inf) ^ (+Inf) ^ -Inf"},
       {"nan", "NaN"},
       {"'a\"b'", "\"a\\\"b\""},
       {"label_join(foo,\"a\",\",\",\"b\")", "label_join(foo, \"a\", \",\", \"b\")"},
       {"time()", "time()"},
       {"foo # comment", "foo"},
   };
-  for (const auto& c : cases) EXPECT_EQ(Canonical(c.in), c.out) << c.in;
+  for (const auto& c : cases) {
+    EXPECT_EQ(Canonical(c.in), c.out) << c.in;
+    EXPECT_EQ(Canonical(c.out), c.out) << "printed text does not parse back to itself";
+  }
 }
 
 TEST(PrinterTest, CanonicalFormRoundTrips) {
