@@ -46,7 +46,7 @@ for target in prometheus_text openmetrics promql; do
   fi
 
   corpus="$work/${target}_corpus"
-  mkdir -p "$corpus"
+  rm -rf "$corpus" && mkdir -p "$corpus"  # a fresh corpus: every run starts alike
   if [[ "$target" == promql ]]; then
     # One seed per expression of the upstream PromQL scripts.
     if [[ -n "$shared" ]]; then
