@@ -522,11 +522,14 @@ class Evaluator {
       while (set->Next()) {
         Check();
         const Series& s = set->At();
-        Decode(s, buf_);
         pts_.clear();
-        for (const Sample& sm : buf_) {
+        auto it = s.Iterator();
+        while (it->Next()) {
+          const Sample sm = it->At();
           if (!IsStaleNaN(sm.v)) pts_.push_back(FPoint{sm.t, sm.v});
         }
+        Status ist = it->Err();
+        if (!ist.ok()) throw EvalError{QueryErrorKind::kInternal, ist.message()};
         const int64_t loaded = static_cast<int64_t>(pts_.size());
         Account(loaded);
         fn(s.labels(), std::span<const FPoint>(pts_), w);
@@ -598,6 +601,8 @@ class Evaluator {
     double args[4] = {0, 0, 0, 0};
     double prev_args[4] = {0, 0, 0, 0};
     const bool keep_name = id == FunctionId::kLastOverTime;
+    const bool counter_fast = id == FunctionId::kRate || id == FunctionId::kIncrease;
+    const bool is_rate = id == FunctionId::kRate;
     std::unordered_set<uint64_t> seen;
     std::vector<double> out(g.n);
     ForEachRangeSeries(
@@ -607,6 +612,16 @@ class Evaluator {
           size_t lo = 0;
           size_t hi = 0;
           const size_t n = pts.size();
+          if (counter_fast) {
+            // resets_[j]: counter resets among points 1..j; a window without one needs no pass.
+            resets_.resize(n);
+            uint32_t r = 0;
+            resets_[0] = 0;
+            for (size_t j = 1; j < n; ++j) {
+              if (pts[j].v < pts[j - 1].v) ++r;
+              resets_[j] = r;
+            }
+          }
           double prev = kAbsent;
           bool have_prev = false;
           for (int64_t k = 0; k < g.n; ++k) {
@@ -614,28 +629,31 @@ class Evaluator {
             const int64_t wstart = wend - w.range;
             for (size_t a = 0; a < sargs.size(); ++a) args[a] = sargs[a][k];
             if (predict) args[sargs.size()] = static_cast<double>(g.T(k));
-            if (w.pinned && have_prev && !predict &&
-                std::memcmp(args, prev_args, sizeof(double) * nargs) == 0) {
-              out[k] = prev;
-              continue;
+            if (w.pinned) {
+              if (have_prev && !predict &&
+                  std::memcmp(args, prev_args, sizeof(double) * nargs) == 0) {
+                out[k] = prev;
+                continue;
+              }
+              lo = 0;
+              hi = 0;
             }
             while (hi < n && pts[hi].t <= wend) ++hi;
             while (lo < hi && pts[lo].t < wstart) ++lo;
-            if (w.pinned) {
-              // The window does not move; recompute from the start once.
-              lo = 0;
-              hi = 0;
-              while (hi < n && pts[hi].t <= wend) ++hi;
-              while (lo < hi && pts[lo].t < wstart) ++lo;
-            }
             double v = kAbsent;
             if (hi > lo) {
               if (id == FunctionId::kHoltWinters) CheckHoltWinters(args[0], args[1]);
-              auto r = EvalRangeKernel(id, pts.subspan(lo, hi - lo), RangeWindow{wstart, wend},
-                                       std::span<const double>(args, nargs));
-              if (r.has_value()) {
-                v = *r;
+              if (counter_fast && hi - lo >= 2 && resets_[hi - 1] == resets_[lo]) {
+                v = ExtrapolateDelta(pts[lo], pts[hi - 1], hi - lo, pts[hi - 1].v - pts[lo].v,
+                                     RangeWindow{wstart, wend}, /*is_counter=*/true, is_rate);
                 any = true;
+              } else {
+                auto r = EvalRangeKernel(id, pts.subspan(lo, hi - lo), RangeWindow{wstart, wend},
+                                         std::span<const double>(args, nargs));
+                if (r.has_value()) {
+                  v = *r;
+                  any = true;
+                }
               }
             }
             out[k] = v;
@@ -1061,12 +1079,19 @@ class Evaluator {
         for (uint32_t i : mem) {
           if (Has(in[i].v[k])) cand.emplace_back(in[i].v[k], i);
         }
-        std::stable_sort(cand.begin(), cand.end(), [top](const auto& x, const auto& y) {
-          if (std::isnan(x.first)) return false;
-          if (std::isnan(y.first)) return true;
-          return top ? x.first > y.first : x.first < y.first;
-        });
+        // NaN sorts last; ties keep input order (as Prometheus's heap keeps the first seen).
+        auto before = [top](const std::pair<double, uint32_t>& x,
+                            const std::pair<double, uint32_t>& y) {
+          const bool xn = std::isnan(x.first);
+          const bool yn = std::isnan(y.first);
+          if (xn != yn) return yn;
+          if (!xn && x.first != y.first) return top ? x.first > y.first : x.first < y.first;
+          return x.second < y.second;
+        };
         const size_t take = std::min<size_t>(cand.size(), static_cast<size_t>(kk));
+        std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(take),
+                          cand.end(), before);
+
         for (size_t j = 0; j < take; ++j) {
           const uint32_t i = cand[j].second;
           if (out_index[i] < 0) {
@@ -1384,6 +1409,7 @@ class Evaluator {
   int64_t samples_ = 0;
   std::vector<Sample> buf_;
   std::vector<FPoint> pts_;
+  std::vector<uint32_t> resets_;
 };
 
 QueryResult ErrorResult(QueryErrorKind kind, std::string message) {
