@@ -127,6 +127,15 @@ bool ParseGoFloat(std::string_view s, double* out) {
   return true;
 }
 
+// a - b, clamped to the int64 range (selection bounds under extreme offsets and @).
+int64_t SatSub(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) {
+    return b > 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+  }
+  return r;
+}
+
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
@@ -472,7 +481,7 @@ class Evaluator {
     const int64_t first = (pinned ? at : g.T(0)) - vs.offset_ms;
     const int64_t last = (pinned ? at : g.T(g.n - 1)) - vs.offset_ms;
     const int64_t lookback = opts_.lookback_delta_ms;
-    auto set = Select(vs, first - lookback, last);
+    auto set = Select(vs, SatSub(first, lookback), last);
     std::vector<double> out(g.n);
     while (set->Next()) {
       Check();
@@ -518,7 +527,7 @@ class Evaluator {
       w.range = ms.range_ms;
       const int64_t first = w.End(g, 0);
       const int64_t last = w.End(g, g.n - 1);
-      auto set = Select(vs, first - w.range, last);
+      auto set = Select(vs, SatSub(first, w.range), last);
       while (set->Next()) {
         Check();
         const Series& s = set->At();
@@ -567,7 +576,7 @@ class Evaluator {
     const bool pinned = sq.at.kind != AtModifier::Kind::kNone;
     const int64_t first_end = (pinned ? AtTime(sq.at) : g.T(0)) - sq.offset_ms;
     const int64_t last_end = (pinned ? AtTime(sq.at) : g.T(g.n - 1)) - sq.offset_ms;
-    const int64_t lo = first_end - sq.range_ms;
+    const int64_t lo = SatSub(first_end, sq.range_ms);
     int64_t start = FloorDiv(lo, step) * step;
     if (start < lo) start += step;
     inner->start = start;
@@ -1309,6 +1318,9 @@ class Evaluator {
     std::vector<uint32_t> last_one(many.size(), UINT32_MAX);
     std::vector<uint32_t> last_out(many.size(), 0);
     std::unordered_map<uint64_t, uint32_t> pair_out;
+    std::unordered_map<uint64_t, uint32_t> by_labels;  // output labels -> first output index
+    std::vector<uint32_t> canon;                       // output index -> first with its labels
+    std::vector<int64_t> canon_step;                   // last step written, by first index
     SeriesList out;
     for (int64_t k = 0; k < n; ++k) {
       Check();
@@ -1366,11 +1378,22 @@ class Evaluator {
             Account(n);
             out.push_back(SeriesVals{result_metric(many[i].metric, one[j].metric),
                                      std::vector<double>(n, kAbsent)});
+            auto c = by_labels.try_emplace(out.back().metric.Hash(), oi).first;
+            canon.push_back(c->second);
+            canon_step.push_back(-1);
           } else {
             oi = it->second;
           }
           last_one[i] = j;
           last_out[i] = oi;
+        }
+        if (!one_to_one) {
+          // Two pairs of one group with the same output labels at one step.
+          const uint32_t c = canon[oi];
+          if (canon_step[c] == k) {
+            Fail("multiple matches for labels: grouping labels must ensure unique matches");
+          }
+          canon_step[c] = k;
         }
         out[oi].v[k] = value;
       }
@@ -1470,10 +1493,15 @@ QueryResult Engine::Range(Querier& querier, std::string_view expr, int64_t start
                        "zero or negative query resolution step widths are not accepted. Try a "
                        "positive integer");
   }
-  if ((end_ms - start_ms) / step_ms > options_.max_points_per_series) {
+  const uint64_t span = static_cast<uint64_t>(end_ms) - static_cast<uint64_t>(start_ms);
+  if (span / static_cast<uint64_t>(step_ms) >
+      static_cast<uint64_t>(std::max<int64_t>(options_.max_points_per_series, 0))) {
+    std::string limit = std::to_string(options_.max_points_per_series);
+    for (int i = static_cast<int>(limit.size()) - 3; i > 0; i -= 3) limit.insert(i, ",");
     return ErrorResult(QueryErrorKind::kBadData,
-                       "exceeded maximum resolution of 11,000 points per timeseries. Try "
-                       "decreasing the query resolution (?step=XX)");
+                       "exceeded maximum resolution of " + limit +
+                           " points per timeseries. Try decreasing the query resolution "
+                           "(?step=XX)");
   }
   auto parsed = ParseExpr(expr);
   if (!parsed.ok()) return ErrorResult(QueryErrorKind::kBadData, parsed.status().message());
@@ -1487,7 +1515,7 @@ QueryResult Engine::Range(Querier& querier, std::string_view expr, int64_t start
   QueryResult result;
   try {
     ev.CheckNow();
-    Grid g{start_ms, step_ms, (end_ms - start_ms) / step_ms + 1};
+    Grid g{start_ms, step_ms, static_cast<int64_t>(span / static_cast<uint64_t>(step_ms)) + 1};
     Matrix m;
     if (e.Type() == ValueType::kScalar) {
       auto v = ev.EvalScalar(e, g);
