@@ -68,7 +68,9 @@ void AppendRange(Db& db, int n, int from, int to, Dump* expected) {
       refs[i] = *r;
       (*expected)[SeriesLabels(i).ToString()].emplace_back(t, std::bit_cast<uint64_t>(v));
     }
-    if (k % 50 == 49) ASSERT_TRUE(app->Commit().ok());
+    if (k % 50 == 49) {
+      ASSERT_TRUE(app->Commit().ok());
+    }
   }
   ASSERT_TRUE(app->Commit().ok());
 }
