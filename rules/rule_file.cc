@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +35,35 @@ FilePos PosOf(const YAML::Mark& m) {
 YAML::Mark MarkOf(const YAML::Node& key, const YAML::Node& value) {
   if (value.IsDefined() && !value.Mark().is_null()) return value.Mark();
   return key.IsDefined() ? key.Mark() : YAML::Mark::null_mark();
+}
+
+// An integer as Go's yaml decodes one into an int field: decimal with an optional sign,
+// 0x/0o/0b prefixes, or a float (truncated) that fits.
+std::optional<int64_t> ParseYamlInt(const std::string& text) {
+  std::string_view s = text;
+  bool negative = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) {
+    base = s[1] == 'x' ? 16 : s[1] == 'o' ? 8 : 2;
+    s.remove_prefix(2);
+  }
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (!s.empty() && ec == std::errc() && p == s.data() + s.size()) {
+    if (v > static_cast<uint64_t>(INT64_MAX) + (negative ? 1 : 0)) return std::nullopt;
+    return negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
+  }
+  if (base != 10) return std::nullopt;
+  char* end = nullptr;
+  double d = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !(d > -9.2e18 && d < 9.2e18)) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(d);
 }
 
 // One key of a mapping: the key node (for its position) and the value.
@@ -79,7 +110,10 @@ class StructureReader {
         TypeError(seq, "groups", "a sequence");
         return groups;
       }
-      for (const YAML::Node& g : seq) groups.push_back(ReadGroup(g));
+      for (const YAML::Node& g : seq) {
+        // Go's yaml drops null items of a sequence of structs.
+        if (!g.IsNull()) groups.push_back(ReadGroup(g));
+      }
     }
     return groups;
   }
@@ -215,12 +249,12 @@ class StructureReader {
     }
     if (auto it = fields->find("limit"); it != fields->end() && !it->second.value.IsNull()) {
       if (auto s = Scalar(it->second, "limit")) {
-        int64_t v = 0;
-        auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-        if (s->empty() || ec != std::errc() || p != s->data() + s->size()) {
+        std::optional<int64_t> v;
+        if (it->second.value.Tag() != "!") v = ParseYamlInt(*s);  // quoted is a string
+        if (!v) {
           Error(it->second.value.Mark(), "field \"limit\": not an integer: " + Quoted(*s));
         } else {
-          g.group.limit = v;
+          g.group.limit = *v;
         }
       }
     }
@@ -229,7 +263,9 @@ class StructureReader {
       if (!seq.IsSequence()) {
         TypeError(seq, "rules", "a sequence");
       } else {
-        for (const YAML::Node& r : seq) g.rules.push_back(ReadRule(r));
+        for (const YAML::Node& r : seq) {
+          if (!r.IsNull()) g.rules.push_back(ReadRule(r));
+        }
       }
     }
     return g;

@@ -188,6 +188,45 @@ TEST_F(CheckRulesTest, StructuralErrorsFailLikePromtool) {
   }
 }
 
+TEST_F(CheckRulesTest, GoYamlDecodingQuirksGetPromtoolsVerdict) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"null-items.yml", "groups:\n  - ~\n  - name: g\n    rules: [~, {record: r, expr: up}]\n"},
+      {"limits.yml", "groups:\n  - name: a\n    limit: 0x10\n  - name: b\n    limit: 1.9\n"},
+      {"quoted-limit.yml", "groups:\n  - name: a\n    limit: \"5\"\n"},
+      {"quoted-for.yml",
+       "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        for: "
+       "\"5m\"\n"},
+      {"scalar-names.yml",
+       "groups:\n  - name: 123\n    rules:\n      - record: r\n        expr: true\n"
+       "        labels: {a: 1, b: }\n"},
+      {"aliases.yml",
+       "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: &e up == 0\n"
+       "      - alert: B\n        expr: *e\n"},
+      {"merge.yml", "groups:\n  - name: g\n    rules:\n      - <<: {alert: A, expr: up}\n"},
+      {"first-document.yml", "groups:\n  - name: g\n---\ngroups:\n  - name: g\n  - name: g\n"},
+      {"null-fields.yml",
+       "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n        for:\n"
+       "        annotations: {}\n"},
+      {"null-expr.yml", "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr:\n"},
+      {"blank-expr.yml",
+       "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: \"  \"\n"},
+      {"tabs.yml", "groups:\n\t- name: g\n"},
+      {"promql-features.yml",
+       "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up @ start() offset "
+       "-5m\n"
+       "      - alert: A\n        expr: rate(up[5m:])\n        keep_firing_for: 0\n"},
+  };
+  for (const auto& [file, yaml] : cases) {
+    WriteFile(dir_ / file, yaml);
+    Outcome want = Promtool({"check", "rules", file}, dir_);
+    Outcome got = Andon({"check", "rules", file}, dir_);
+    EXPECT_EQ(got.code, want.code) << file << "\npromtool:\n"
+                                   << want.out << want.err << "andon:\n"
+                                   << got.out << got.err;
+    EXPECT_EQ(got.out, want.out) << file;
+  }
+}
+
 TEST_F(CheckRulesTest, DuplicateLintPrintsLikePromtoolAndIsFatalOnlyOnRequest) {
   fs::path folder = kConformance / "promtool";
   for (const char* file : {"rules_duplicates.yml", "prometheus-rules.lint.yml"}) {

@@ -191,6 +191,31 @@ TEST(RuleFileTest, GroupFieldsAndDefaults) {
   EXPECT_TRUE(r->groups[2].rules.empty());
 }
 
+TEST(RuleFileTest, DecodesLikeGoYaml) {
+  // Null items of `groups` and `rules` are dropped; `limit` takes any YAML integer, and a
+  // float is truncated, but a quoted string is no integer.
+  Result<RuleFile> r = Parse(
+      "groups:\n"
+      "  - ~\n"
+      "  - name: a\n"
+      "    limit: 0x10\n"
+      "    rules: [~, {record: r, expr: up}, ~]\n"
+      "  - name: b\n"
+      "    limit: 1.9\n"
+      "  - name: c\n"
+      "    limit: -1e3\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->groups.size(), 3u);
+  EXPECT_EQ(r->groups[0].limit, 16);
+  EXPECT_EQ(r->groups[0].rules.size(), 1u);
+  EXPECT_EQ(r->groups[1].limit, 1);
+  EXPECT_EQ(r->groups[2].limit, -1000);
+  EXPECT_EQ(ErrorOf("groups:\n  - name: a\n    limit: \"5\"\n"),
+            "r.yml:3:12: field \"limit\": not an integer: \"5\"");
+  EXPECT_EQ(ErrorOf("groups:\n  - name: a\n    limit: 99999999999999999999\n"),
+            "r.yml:3:12: field \"limit\": not an integer: \"99999999999999999999\"");
+}
+
 TEST(RuleFileTest, KeepsExpressionTextAndParsedTree) {
   Result<RuleFile> r = Parse(
       "groups:\n"
