@@ -151,6 +151,54 @@ TEST(RulefmtConformance, DuplicateFixtureReportsExactlyOneDuplicate) {
   EXPECT_TRUE(FindDuplicateRules(*LoadRuleFile((kPromtoolDir / "rules.yml").string())).empty());
 }
 
+TEST(RulefmtConformance, MutatedFixturesNeverCrashAndFailWithAPosition) {
+  // Deterministic mutations (drop, insert or swap bytes among YAML's syntax characters) of
+  // every fixture: each either loads or is InvalidArgument naming the file.
+  const std::string alphabet = ":-{}[]\"'|>&*!#%@`,? \n\t\\$";
+  uint64_t state = 42;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  size_t loaded = 0, rejected = 0;
+  for (const auto& entry : fs::directory_iterator(kRulefmtDir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::ifstream in(entry.path());
+    std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(original.empty());
+    for (int i = 0; i < 300; ++i) {
+      std::string text = original;
+      for (int edits = 1 + next() % 3; edits > 0; --edits) {
+        size_t at = next() % text.size();
+        switch (next() % 3) {
+          case 0:
+            text.erase(at, 1);
+            break;
+          case 1:
+            text.insert(at, 1, alphabet[next() % alphabet.size()]);
+            break;
+          default:
+            std::swap(text[at], text[next() % text.size()]);
+        }
+        if (text.empty()) text = "x";
+      }
+      Result<RuleFile> r = ParseRuleFile(text, "m.yml");
+      if (r.ok()) {
+        ++loaded;
+        for (const RuleGroup& g : r->groups) {
+          for (const Rule& rule : g.rules) EXPECT_NE(rule.expr, nullptr) << text;
+        }
+      } else {
+        ++rejected;
+        EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << text;
+        EXPECT_EQ(r.status().message().rfind("m.yml:", 0), 0u) << r.status().message();
+      }
+    }
+  }
+  EXPECT_GT(loaded, 0u);
+  EXPECT_GT(rejected, 0u);
+}
+
 // ---------------------------------------------------------------------------------------
 // Structure.
 
