@@ -35,8 +35,24 @@ struct Outcome {
 struct CommonFlags {
   rules::LintOptions lint;
   bool syntax_only = false;
+  bool help = false;
   std::vector<std::string> files;
 };
+
+constexpr char kRulesUsage[] =
+    "usage: andon check rules [<flags>] [<rule-files>...]\n\n"
+    "Check if the rule files are valid or not (standard input when none is given).\n\n"
+    "Flags:\n"
+    "  --lint=\"duplicate-rules\"  Linting checks to apply: all, duplicate-rules, none.\n"
+    "  --lint-fatal              Make lint errors exit with exit code 3.\n";
+constexpr char kConfigUsage[] =
+    "usage: andon check config [<flags>] <config-files>...\n\n"
+    "Check if the config files, and the rule files they reference, are valid or not.\n\n"
+    "Flags:\n"
+    "  --syntax-only             Only check the config file, not the rule files it names.\n"
+    "  --lint=\"duplicate-rules\"  Linting checks to apply to the rules: all, "
+    "duplicate-rules, none.\n"
+    "  --lint-fatal              Make lint errors exit with exit code 3.\n";
 
 // Parses the flags shared by both commands; returns false (after printing why) on bad usage.
 bool ParseFlags(const std::vector<std::string>& args, bool allow_syntax_only, std::FILE* out,
@@ -45,7 +61,9 @@ bool ParseFlags(const std::vector<std::string>& args, bool allow_syntax_only, st
   bool fatal = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--lint-fatal") {
+    if (a == "--help" || a == "-h") {
+      flags->help = true;
+    } else if (a == "--lint-fatal") {
       fatal = true;
     } else if (a == "--no-lint-fatal") {
       fatal = false;
@@ -126,6 +144,10 @@ int CheckRulesCommand(const std::vector<std::string>& args, std::FILE* out, std:
                       std::FILE* in) {
   CommonFlags flags;
   if (!ParseFlags(args, /*allow_syntax_only=*/false, out, err, &flags)) return kExitUnreadable;
+  if (flags.help) {
+    std::fputs(kRulesUsage, out);
+    return kExitOk;
+  }
   Outcome outcome;
   if (flags.files.empty()) {
     std::fprintf(out, "Checking standard input\n");
@@ -148,6 +170,10 @@ int CheckRulesCommand(const std::vector<std::string>& args, std::FILE* out, std:
 int CheckConfigCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   CommonFlags flags;
   if (!ParseFlags(args, /*allow_syntax_only=*/true, out, err, &flags)) return kExitUnreadable;
+  if (flags.help) {
+    std::fputs(kConfigUsage, out);
+    return kExitOk;
+  }
   if (flags.files.empty()) {
     std::fprintf(err, "andon check config: at least one FILE is required\n");
     return kExitUnreadable;

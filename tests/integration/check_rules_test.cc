@@ -277,6 +277,20 @@ TEST_F(CheckRulesTest, UnreadableFileExitsTwo) {
   EXPECT_NE(Promtool({"check", "rules", "nope.yml"}, dir_).code, 0);
 }
 
+TEST_F(CheckRulesTest, HelpAndBadFlags) {
+  Outcome help = Andon({"check", "rules", "--help"}, dir_);
+  EXPECT_EQ(help.code, 0);
+  EXPECT_THAT(help.out, HasSubstr("--lint-fatal"));
+  EXPECT_THAT(Andon({"check", "config", "-h"}, dir_).out, HasSubstr("--syntax-only"));
+  Outcome bad = Andon({"check", "rules", "--lintt=none", "x.yml"}, dir_);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("unknown flag '--lintt=none'"));
+  WriteFile(dir_ / "ok.yml", "groups: []\n");
+  Outcome warn = Andon({"check", "rules", "--lint=bogus", "ok.yml"}, dir_);
+  EXPECT_EQ(warn.code, 0);
+  EXPECT_EQ(warn.out, Promtool({"check", "rules", "--lint=bogus", "ok.yml"}, dir_).out);
+}
+
 TEST_F(CheckRulesTest, StandardInputIsCheckedWhenNoFileIsGiven) {
   WriteFile(dir_ / "in.yml",
             "groups:\n  - name: g\n    rules:\n      - record: r\n"
