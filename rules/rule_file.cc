@@ -20,6 +20,7 @@
 #include "common/labels.h"
 #include "common/yaml_reader.h"
 #include "query/parser.h"
+#include "rules/template.h"
 
 namespace andon::rules {
 namespace {
@@ -308,18 +309,27 @@ class StructureReader {
 };
 
 // ------------------------------------------------------------------------------------------
-// Template syntax check of an alerting rule's labels and annotations (Prometheus's
-// testTemplateParsing: "label \"x\": template: __alert_<name>:1: unclosed action").
-//
-// TEMPLATE HOOK: the one place where the Go-template parser (rules/template.h, written on
-// branch `templates`) plugs in. Until it is merged, template syntax is NOT checked: this
-// returns no problems. Each problem is the position of the label/annotation key and the
-// message after the rule prefix.
+// TEMPLATE HOOK: template syntax of an alerting rule's labels and annotations, checked with
+// rules/template.h as Prometheus's testTemplateParsing does (parse only, named
+// "__alert_<name>", with $labels/$externalLabels/$externalURL/$value defined). Each problem
+// is the position of the label/annotation key and the message after the rule prefix:
+// `label "x": template: __alert_A:1: unclosed action`.
 std::vector<std::pair<YAML::Mark, std::string>> ValidateTemplates(const std::string& alert,
                                                                   const RawRule& raw) {
-  (void)alert;
-  (void)raw;
-  return {};
+  std::vector<std::pair<YAML::Mark, std::string>> out;
+  auto check = [&](const std::map<std::string, std::string>& texts,
+                   const std::map<std::string, YAML::Mark>& marks, const char* what) {
+    for (const auto& [key, text] : texts) {
+      Result<Template> t = Template::ParseAlert(text, alert);
+      if (t.ok()) continue;
+      auto mark = marks.find(key);
+      out.emplace_back(mark != marks.end() ? mark->second : raw.mark,
+                       std::string(what) + " " + Quoted(key) + ": " + t.status().message());
+    }
+  };
+  check(raw.rule.labels, raw.label_marks, "label");
+  check(raw.rule.annotations, raw.annotation_marks, "annotation");
+  return out;
 }
 
 // Second pass: Prometheus's semantic checks, in its order, all problems collected.

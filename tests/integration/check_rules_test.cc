@@ -147,6 +147,12 @@ TEST_F(CheckRulesTest, ValidationMessagesMatchPromtoolsWords) {
        "groups:\n  - name: g\n    rules:\n      - record: \"1x\"\n        expr: rate(up)\n"
        "        for: 1m\n        keep_firing_for: 1m\n      - record: r\n        alert: A\n"
        "        expr: up\n      - expr: up\n"},
+      {"templates.yml",
+       "groups:\n  - name: g\n    rules:\n      - alert: \"A b\"\n        expr: up\n"
+       "        labels: {a: \"{{ .Foo \", ok: \"{{ $labels.job }}\"}\n"
+       "        annotations:\n          s: \"{{ if }}\"\n          t: \"{{ nosuch }}\"\n"
+       "          u: \"{{ range $i := . }}{{ end }}{{ $value | humanize }}\"\n"
+       "          v: \"{{ template \\\"x\\\" }}{{ end }}\"\n"},
       {"annotations.yml",
        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n"
        "        annotations: {\"1x\": a, ok: b}\n"},

@@ -451,6 +451,26 @@ TEST(RuleFileValidationTest, LabelAndAnnotationNamesAndValues) {
   EXPECT_THAT(ErrorOf(bad_utf8), HasSubstr("\"A\": invalid label value: "));
 }
 
+TEST(RuleFileValidationTest, TemplateSyntaxOfAlertingRules) {
+  EXPECT_EQ(ErrorOf("groups:\n  - name: g\n    rules:\n      - alert: \"bad name!\"\n"
+                    "        expr: up\n        labels:\n          a: \"{{ .Foo \"\n"
+                    "          ok: \"{{ $labels.job }} {{ $value }} {{ $externalURL }}\"\n"
+                    "        annotations:\n          summary: \"{{ if }}\"\n"
+                    "          d: \"{{ humanize $value }} {{ $externalLabels.x }}\"\n"),
+            "r.yml:7:11: group \"g\", rule 1, \"bad name!\": label \"a\": template: __alert_bad "
+            "name!:1: unclosed action\n"
+            "r.yml:10:11: group \"g\", rule 1, \"bad name!\": annotation \"summary\": template: "
+            "__alert_bad name!:1: missing value for if");
+  EXPECT_THAT(ErrorOf("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n"
+                      "        annotations: {x: \"{{ nosuchfunc 1 }}\"}\n"),
+              HasSubstr("annotation \"x\": template: __alert_A:1: function \"nosuchfunc\" not "
+                        "defined"));
+  // Recording rules' labels are not templates.
+  EXPECT_TRUE(Parse("groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n"
+                    "        labels: {a: \"{{ \"}\n")
+                  .ok());
+}
+
 TEST(RuleFileValidationTest, ErrorsNameTheFileGivenToTheParser) {
   Result<RuleFile> r = ParseRuleFile("groups:\n  - name: g\n  - name: g\n", "team/payments.yml");
   ASSERT_FALSE(r.ok());
