@@ -1,7 +1,7 @@
 // cmd/main.cc: the `andon` executable. Parses flags, loads the configuration, wires the
 // layers together, and runs until SIGTERM/SIGINT (graceful: in-flight requests finish,
 // exit 0). SIGHUP and POST /-/reload re-read the configuration; a bad file keeps the old
-// one. Subcommands: `andon [serve]`, `andon check config FILE...`,
+// one. Subcommands: `andon [serve]`, `andon check config|rules FILE...` (cmd/check_rules.h),
 // `andon tsdb import openmetrics FILE [DATA_DIR]` (cmd/tsdb_import.h), `andon --version`.
 #include <unistd.h>
 
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/check_rules.h"
 #include "cmd/tsdb_import.h"
 #include "common/config.h"
 #include "common/duration.h"
@@ -44,7 +45,8 @@ using config::ParseConfig;
 
 constexpr char kUsageHeader[] =
     "usage: andon [<flags>] [serve]\n"
-    "       andon check config FILE...\n"
+    "       andon check config [--lint=duplicate-rules|all|none] [--lint-fatal] FILE...\n"
+    "       andon check rules [--lint=duplicate-rules|all|none] [--lint-fatal] [FILE...]\n"
     "       andon tsdb import openmetrics FILE [DATA_DIR]\n"
     "       andon --version\n\n"
     "The Andon monitoring and alerting server.\n\nFlags:\n";
@@ -153,32 +155,6 @@ web::TsdbStatus TsdbStatusOf(const DbStats& st) {
   copy(st.cardinality.memory_in_bytes_by_label_name, out.memory_in_bytes_by_label_name);
   copy(st.cardinality.series_count_by_label_value_pair, out.series_count_by_label_value_pair);
   return out;
-}
-
-int CheckConfig(const std::vector<std::string>& files) {
-  if (files.empty()) {
-    std::fprintf(stderr, "andon check config: at least one FILE is required\n");
-    return 2;
-  }
-  int rc = 0;
-  for (const auto& file : files) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec) || access(file.c_str(), R_OK) != 0) {
-      std::fprintf(stderr, "Checking %s\n  FAILED: cannot read file\n", file.c_str());
-      rc = 2;
-      continue;
-    }
-    Result<Config> cfg = LoadConfigFile(file);
-    if (!cfg.ok()) {
-      std::fprintf(stderr, "Checking %s\n  FAILED: %s\n", file.c_str(),
-                   cfg.status().message().c_str());
-      if (rc == 0) rc = 1;
-      continue;
-    }
-    std::printf("Checking %s\n  SUCCESS: %zu scrape configs, %zu rule file patterns\n",
-                file.c_str(), cfg->scrape_configs.size(), cfg->rule_files.size());
-  }
-  return rc;
 }
 
 int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
@@ -335,6 +311,13 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // `check` takes promtool's flags (--lint, --lint-fatal), not the server's.
+  if (args.size() >= 2 && args[0] == "check" && args[1] == "rules") {
+    return CheckRulesCommand({args.begin() + 2, args.end()}, stdout, stderr, stdin);
+  }
+  if (args.size() >= 2 && args[0] == "check" && args[1] == "config") {
+    return CheckConfigCommand({args.begin() + 2, args.end()}, stdout, stderr);
+  }
   ServeFlags flags;
   FlagSet flag_set;
   flags.Declare(flag_set);
@@ -363,7 +346,10 @@ int Main(int argc, char** argv) {
   const auto& pos = flag_set.positional();
   if (pos.empty() || pos[0] == "serve") return Serve(flags, flag_set);
   if (pos[0] == "check" && pos.size() >= 2 && pos[1] == "config") {
-    return CheckConfig(std::vector<std::string>(pos.begin() + 2, pos.end()));
+    return CheckConfigCommand({pos.begin() + 2, pos.end()}, stdout, stderr);
+  }
+  if (pos[0] == "check" && pos.size() >= 2 && pos[1] == "rules") {
+    return CheckRulesCommand({pos.begin() + 2, pos.end()}, stdout, stderr, stdin);
   }
   if (pos[0] == "tsdb" && pos.size() >= 2 && pos[1] == "import") {
     if (pos.size() < 4 || pos.size() > 5 || pos[2] != "openmetrics") {
