@@ -538,7 +538,10 @@ bool ParseNum(std::string_view f, size_t* i, int* num) {
   bool found = false;
   *num = 0;
   while (*i < f.size() && f[*i] >= '0' && f[*i] <= '9') {
-    if (*num > 1000000) return false;  // overflow guard, as Go's tooLarge
+    if (*num > 1000000) {  // overflow: Go's parsenum gives up on the rest of the format
+      *i = f.size();
+      return false;
+    }
     *num = *num * 10 + (f[*i] - '0');
     ++*i;
     found = true;
