@@ -230,8 +230,7 @@ class Executor {
         const Labels& l = val.labels_value();
         iterated = !l.empty();
         for (const Label& lb : l) {
-          if (!one(TemplateValue::LabelString(l, lb.name),
-                   TemplateValue::LabelString(l, lb.value))) {
+          if (!one(val.LabelValue(lb.name), val.LabelValue(lb.value))) {
             break;
           }
         }
@@ -405,8 +404,10 @@ class Executor {
         return TemplateValue();
       case K::kAlert: {
         const AlertTemplateData& a = receiver.alert_value();
-        if (name == "Labels") return field(TemplateValue::LabelMap(a.labels));
-        if (name == "ExternalLabels") return field(TemplateValue::LabelMap(a.external_labels));
+        if (name == "Labels") return field(TemplateValue::BorrowedLabelMap(&a.labels));
+        if (name == "ExternalLabels") {
+          return field(TemplateValue::BorrowedLabelMap(&a.external_labels));
+        }
         if (name == "ExternalURL") return field(TemplateValue::BorrowedString(a.external_url));
         if (name == "Value") return field(TemplateValue::Float(a.value));
         break;
@@ -419,8 +420,7 @@ class Executor {
       }
       case K::kLabels: {
         if (has_args) Errorf(name + " is not a method but has arguments");
-        const Labels& l = receiver.labels_value();
-        return TemplateValue::LabelString(l, l.Get(name));
+        return receiver.LabelValue(receiver.labels_value().Get(name));
       }
       case K::kMap: {
         if (has_args) Errorf(name + " is not a method but has arguments");

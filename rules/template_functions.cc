@@ -925,8 +925,7 @@ TemplateValue IndexOne(const TemplateValue& item, const TemplateValue& index) {
         Fail("value has type " + std::string(index.GoTypeName()) + "; should be string");
       }
       if (item.kind() == K::kLabels) {
-        const Labels& l = item.labels_value();
-        return TemplateValue::LabelString(l, l.Get(index.string_value()));
+        return item.LabelValue(item.labels_value().Get(index.string_value()));
       }
       const TemplateMap& m = item.map_value();
       auto it = m.find(index.string_value());
