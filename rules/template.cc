@@ -446,6 +446,7 @@ class Executor {
   TemplateValue EvalCall(const TemplateValue& dot, const FunctionDef* f, const Node* node,
                          std::span<const Node* const> args, const TemplateValue* final) {
     const std::string_view name = f->name;
+    const re2::RE2* regex = args.empty() ? nullptr : args[0]->regex.get();
     if (!args.empty()) args = args.subspan(1);
     const size_t nparams = f->params.size();
     size_t num_in = args.size() + (final != nullptr ? 1 : 0);
@@ -484,7 +485,7 @@ class Executor {
       if (f->variadic && num_in - 1 < num_fixed) t = f->params[num_in - 1];
       st_.args.push_back(ValidateType(*final, t));
     }
-    FunctionCall call{env_, set_, depth_};
+    FunctionCall call{env_, set_, depth_, regex};
     TemplateValue result;
     try {
       result = f->impl(call, std::span<const TemplateValue>(st_.args.data() + base, num_in));

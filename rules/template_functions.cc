@@ -437,9 +437,22 @@ RE2::Options GoRegexpOptions() {
   return o;
 }
 
-TemplateValue Match(FunctionCall&, Args a) {
-  RE2 re(re2::StringPiece(a[0].string_value().data(), a[0].string_value().size()),
-         GoRegexpOptions());
+// The pattern of the call, precompiled at parse time when it is a literal.
+std::shared_ptr<const RE2> CallRegexp(const FunctionCall& call, std::string_view pattern,
+                                      const RE2** re) {
+  if (call.regex != nullptr) {
+    *re = call.regex;
+    return nullptr;
+  }
+  auto compiled = CompileGoRegexp(pattern);
+  *re = compiled.get();
+  return compiled;
+}
+
+TemplateValue Match(FunctionCall& call, Args a) {
+  const RE2* rp;
+  auto owned = CallRegexp(call, a[0].string_value(), &rp);
+  const RE2& re = *rp;
   if (!re.ok()) Fail(RegexpError(re));
   std::string_view s = a[1].string_value();
   return TemplateValue::Bool(RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), re));
@@ -507,25 +520,35 @@ void ExpandReplacement(std::string* out, std::string_view tmpl, const RE2& re,
   }
 }
 
-TemplateValue ReReplaceAll(FunctionCall&, Args a) {
+TemplateValue ReReplaceAll(FunctionCall& call, Args a) {
   std::string_view pattern = a[0].string_value();
-  RE2 re(re2::StringPiece(pattern.data(), pattern.size()), GoRegexpOptions());
+  const RE2* rp;
+  auto owned = CallRegexp(call, pattern, &rp);
+  const RE2& re = *rp;
   if (!re.ok()) Fail("regexp: Compile(`" + std::string(pattern) + "`): " + RegexpError(re));
   std::string_view repl = a[1].string_value();
   std::string_view src = a[2].string_value();
   const int ngroups = re.NumberOfCapturingGroups() + 1;
-  std::vector<re2::StringPiece> m(ngroups);
+  re2::StringPiece small[10];
+  std::vector<re2::StringPiece> big;
+  re2::StringPiece* m = small;
+  if (ngroups > 10) {
+    big.resize(ngroups);
+    m = big.data();
+  }
   std::string out;
   size_t last_end = 0, search = 0;
   while (search <= src.size()) {
-    if (!re.Match(re2::StringPiece(src.data(), src.size()), search, src.size(), RE2::UNANCHORED,
-                  m.data(), ngroups)) {
+    if (!re.Match(re2::StringPiece(src.data(), src.size()), search, src.size(), RE2::UNANCHORED, m,
+                  ngroups)) {
       break;
     }
     size_t a0 = m[0].data() - src.data();
     size_t a1 = a0 + m[0].size();
     out.append(src.substr(last_end, a0 - last_end));
-    if (a1 > last_end || a0 == 0) ExpandReplacement(&out, repl, re, m);
+    if (a1 > last_end || a0 == 0) {
+      ExpandReplacement(&out, repl, re, std::span<const re2::StringPiece>(m, ngroups));
+    }
     last_end = a1;
     int width = search < src.size() ? DecodeGoRune(src.substr(search)).second : 0;
     if (search + width > a1) {
@@ -1158,6 +1181,11 @@ const std::vector<FunctionDef>& Table() {
 }
 
 }  // namespace
+
+std::shared_ptr<const re2::RE2> CompileGoRegexp(std::string_view pattern) {
+  return std::make_shared<const RE2>(re2::StringPiece(pattern.data(), pattern.size()),
+                                     GoRegexpOptions());
+}
 
 const FunctionDef* FindFunction(std::string_view name, bool console) {
   if (name == "tmpl" && !console) return nullptr;

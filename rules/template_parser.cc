@@ -1016,6 +1016,11 @@ class Parser {
       break;
     }
     if (cmd->nodes.empty()) Errorf("empty command");
+    Node* fn = cmd->nodes[0];
+    if (fn->type == NodeType::kIdentifier && (fn->text == "match" || fn->text == "reReplaceAll") &&
+        cmd->nodes.size() > 1 && cmd->nodes[1]->type == NodeType::kString) {
+      fn->regex = CompileGoRegexp(cmd->nodes[1]->text);
+    }
     return cmd;
   }
 

@@ -37,7 +37,9 @@ TEST(TemplateAllocTest, WarmExecutionOfAnAnnotationAllocatesNothing) {
   Result<Template> t = Template::ParseAlert(
       "{{ $labels.job }} on {{ $labels.instance }} ({{ $externalLabels.cluster }}) is down: "
       "{{ $value }} = {{ humanize $value }}{{ if gt $value 100.0 }}, high{{ end }}"
-      "{{ range $k, $v := $labels }} {{ $k }}={{ $v }}{{ end }} {{ $value | printf \"%.2f\" }}",
+      "{{ range $k, $v := $labels }} {{ $k }}={{ $v }}{{ end }} {{ $value | printf \"%.2f\" }}"
+      " {{ reReplaceAll \"\\\\..*\" \"\" $labels.instance }}"
+      "{{ if match \"^node$\" $labels.job }}!{{ end }}",
       "InstanceDown");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   AlertTemplateData data{Labels{{"job", "node"}, {"instance", "host1.example.com:9100"}},
@@ -57,7 +59,7 @@ TEST(TemplateAllocTest, WarmExecutionOfAnAnnotationAllocatesNothing) {
   EXPECT_EQ(out, want);
   EXPECT_EQ(out,
             "node on host1.example.com:9100 (eu-1) is down: 1234.5 = 1.234k, high "
-            "instance=host1.example.com:9100 job=node 1234.50");
+            "instance=host1.example.com:9100 job=node 1234.50 host1!");
 }
 
 }  // namespace
