@@ -29,6 +29,11 @@ namespace {
 
 // Go allows 100000 nested template calls; a C++ stack does not, so the limit is lower.
 constexpr int kMaxExecDepth = 1000;
+// Stack an execution may use (nested templates times nested pipelines can be deep even
+// within the depth and parse nesting limits); beyond it execution fails instead of
+// overflowing the thread's stack.
+constexpr std::ptrdiff_t kStackBudget = 3 << 20;
+thread_local const char* tls_stack_base = nullptr;
 
 struct ExecError {
   std::string message;
@@ -68,6 +73,15 @@ class Executor {
       : set_(set), env_(env), out_(out), st_(ThreadStacks()), depth_(depth) {}
 
   void Run(std::string_view name, const Node* root, const TemplateValue& data) {
+    char base_probe;
+    const bool outermost = tls_stack_base == nullptr;
+    if (outermost) tls_stack_base = &base_probe;
+    struct ResetBase {
+      bool outermost;
+      ~ResetBase() {
+        if (outermost) tls_stack_base = nullptr;
+      }
+    } reset{outermost};
     size_t var_mark = st_.vars.size();
     size_t arg_mark = st_.args.size();
     tmpl_name_ = name;
@@ -122,6 +136,11 @@ class Executor {
   }
 
   // ---- walking ----
+  void CheckStack() {
+    char probe;
+    if (tls_stack_base - &probe > kStackBudget) Errorf("exceeded maximum template nesting");
+  }
+
   void Walk(const TemplateValue& dot, const Node* n) {
     switch (n->type) {
       case NodeType::kList:
@@ -291,6 +310,7 @@ class Executor {
   // ---- evaluation ----
   TemplateValue EvalPipeline(const TemplateValue& dot, const Node* pipe) {
     At(pipe);
+    CheckStack();
     TemplateValue value;
     bool has_final = false;
     for (const Node* cmd : pipe->nodes) {

@@ -129,3 +129,25 @@ TEST(TemplateRobustnessTest, DeepNestingIsAnErrorNotAStackOverflow) {
 
 }  // namespace
 }  // namespace andon::rules
+
+namespace andon::rules {
+namespace {
+
+TEST(TemplateRobustnessTest, DeepTemplatesTimesDeepPipelinesRunOutOfBudgetNotOfStack) {
+  // 200 nested ifs around the call in a template that calls itself: each limit alone is
+  // respected, together they would need far more stack than a thread has.
+  std::string text = "{{ define \"r\" }}";
+  for (int i = 0; i < 200; ++i) text += "{{ if 1 }}";
+  text += "{{ template \"r\" . }}";
+  for (int i = 0; i < 200; ++i) text += "{{ end }}";
+  text += "{{ end }}{{ template \"r\" 1 }}";
+  Result<Template> t = Template::Parse(text, "deep");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  Result<std::string> r = t->Execute(TemplateValue(), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("exceeded maximum template nesting"), std::string::npos)
+      << r.status().message();
+}
+
+}  // namespace
+}  // namespace andon::rules
