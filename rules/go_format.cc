@@ -12,6 +12,10 @@
 #include <cstring>
 
 namespace andon::rules {
+
+void AppendQuoted(std::string* out, std::string_view s, bool ascii_only);
+void AppendGoQuoteAscii(std::string* out, std::string_view s);
+
 namespace {
 
 // Decimal digits of |v|: d[0..nd) with the decimal point dp digits from the left
@@ -289,6 +293,8 @@ void FmtString(std::string* out, const Spec& sp, std::string_view s, char verb) 
       if (sp.sharp && s.find('`') == std::string_view::npos &&
           std::all_of(s.begin(), s.end(), [](char c) { return c == '\t' || c >= 0x20; })) {
         q = "`" + std::string(s) + "`";
+      } else if (sp.plus) {
+        AppendGoQuoteAscii(&q, s);
       } else {
         AppendGoQuote(&q, s);
       }
@@ -532,7 +538,10 @@ bool ParseNum(std::string_view f, size_t* i, int* num) {
   bool found = false;
   *num = 0;
   while (*i < f.size() && f[*i] >= '0' && f[*i] <= '9') {
-    if (*num > 1000000) return false;  // overflow guard, as Go's tooLarge
+    if (*num > 1000000) {  // overflow: Go's parsenum gives up on the rest of the format
+      *i = f.size();
+      return false;
+    }
     *num = *num * 10 + (f[*i] - '0');
     ++*i;
     found = true;
@@ -625,7 +634,10 @@ std::string FormatGoFloat(double v, char fmt, int prec) {
   return s;
 }
 
-void AppendGoQuote(std::string* out, std::string_view s) {
+void AppendGoQuote(std::string* out, std::string_view s) { AppendQuoted(out, s, false); }
+void AppendGoQuoteAscii(std::string* out, std::string_view s) { AppendQuoted(out, s, true); }
+
+void AppendQuoted(std::string* out, std::string_view s, bool ascii_only) {
   out->push_back('"');
   for (size_t i = 0; i < s.size();) {
     auto [r, w] = DecodeGoRune(s.substr(i));
@@ -639,7 +651,7 @@ void AppendGoQuote(std::string* out, std::string_view s) {
     if (r == '"' || r == '\\') {
       out->push_back('\\');
       out->push_back(static_cast<char>(r));
-    } else if (IsGoPrint(r)) {
+    } else if (IsGoPrint(r) && (!ascii_only || r < 0x80)) {
       AppendUtf8(out, r);
     } else {
       switch (r) {

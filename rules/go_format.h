@@ -2,12 +2,12 @@
 //
 // Go's fmt and strconv formatting, reproduced for template output: a template must print
 // values byte for byte as Prometheus (Go) does, e.g. a float64 with %v is the shortest
-// representation that reads back exactly, in %e form from exponent 6 on ("1e+06", "0.1",
-// "+Inf", "NaN"). Covers the verbs %v %s %d %f %F %e %E %g %G %q %x %X %t %T %c %o %b %U %%
-// with the flags + - # 0 space, width, precision and `*`, and Go's error notations
-// ("%!d(string=x)", "%!d(MISSING)", "%!(EXTRA int=1)"). Not covered: argument indexes
-// ("%[1]d"), %p and hexadecimal floats (printed as "%!x(float64=...)"-free approximations,
-// see docs/templates.md). Pure functions; thread-safe.
+// representation that reads back exactly, in %e form for exponents below -4 or from 6 on
+// ("1e+06", "0.1", "+Inf", "NaN"). Covers the verbs %v %s %d %f %F %e %E %g %G %q %x %X
+// %t %T %c %o %O %b %U %% with the flags + - # 0 space, width, precision and `*`, and
+// Go's error notations ("%!d(string=x)", "%!d(MISSING)", "%!(EXTRA int=1)"). Not covered
+// (see docs/templates.md): argument indexes ("%[1]d"), %p, Go-syntax %#v, and %x/%b on
+// floats (printed in the bad-verb notation). Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -29,6 +29,11 @@ namespace {
 
 // Go allows 100000 nested template calls; a C++ stack does not, so the limit is lower.
 constexpr int kMaxExecDepth = 1000;
+// Stack an execution may use (nested templates times nested pipelines can be deep even
+// within the depth and parse nesting limits); beyond it execution fails instead of
+// overflowing the thread's stack.
+constexpr std::ptrdiff_t kStackBudget = 3 << 20;
+thread_local const char* tls_stack_base = nullptr;
 
 struct ExecError {
   std::string message;
@@ -68,6 +73,15 @@ class Executor {
       : set_(set), env_(env), out_(out), st_(ThreadStacks()), depth_(depth) {}
 
   void Run(std::string_view name, const Node* root, const TemplateValue& data) {
+    char base_probe;
+    const bool outermost = tls_stack_base == nullptr;
+    if (outermost) tls_stack_base = &base_probe;
+    struct ResetBase {
+      bool outermost;
+      ~ResetBase() {
+        if (outermost) tls_stack_base = nullptr;
+      }
+    } reset{outermost};
     size_t var_mark = st_.vars.size();
     size_t arg_mark = st_.args.size();
     tmpl_name_ = name;
@@ -122,6 +136,11 @@ class Executor {
   }
 
   // ---- walking ----
+  void CheckStack() {
+    char probe;
+    if (tls_stack_base - &probe > kStackBudget) Errorf("exceeded maximum template nesting");
+  }
+
   void Walk(const TemplateValue& dot, const Node* n) {
     switch (n->type) {
       case NodeType::kList:
@@ -230,8 +249,7 @@ class Executor {
         const Labels& l = val.labels_value();
         iterated = !l.empty();
         for (const Label& lb : l) {
-          if (!one(TemplateValue::LabelString(l, lb.name),
-                   TemplateValue::LabelString(l, lb.value))) {
+          if (!one(val.LabelValue(lb.name), val.LabelValue(lb.value))) {
             break;
           }
         }
@@ -292,6 +310,7 @@ class Executor {
   // ---- evaluation ----
   TemplateValue EvalPipeline(const TemplateValue& dot, const Node* pipe) {
     At(pipe);
+    CheckStack();
     TemplateValue value;
     bool has_final = false;
     for (const Node* cmd : pipe->nodes) {
@@ -405,8 +424,10 @@ class Executor {
         return TemplateValue();
       case K::kAlert: {
         const AlertTemplateData& a = receiver.alert_value();
-        if (name == "Labels") return field(TemplateValue::LabelMap(a.labels));
-        if (name == "ExternalLabels") return field(TemplateValue::LabelMap(a.external_labels));
+        if (name == "Labels") return field(TemplateValue::BorrowedLabelMap(&a.labels));
+        if (name == "ExternalLabels") {
+          return field(TemplateValue::BorrowedLabelMap(&a.external_labels));
+        }
         if (name == "ExternalURL") return field(TemplateValue::BorrowedString(a.external_url));
         if (name == "Value") return field(TemplateValue::Float(a.value));
         break;
@@ -419,8 +440,7 @@ class Executor {
       }
       case K::kLabels: {
         if (has_args) Errorf(name + " is not a method but has arguments");
-        const Labels& l = receiver.labels_value();
-        return TemplateValue::LabelString(l, l.Get(name));
+        return receiver.LabelValue(receiver.labels_value().Get(name));
       }
       case K::kMap: {
         if (has_args) Errorf(name + " is not a method but has arguments");
@@ -446,6 +466,7 @@ class Executor {
   TemplateValue EvalCall(const TemplateValue& dot, const FunctionDef* f, const Node* node,
                          std::span<const Node* const> args, const TemplateValue* final) {
     const std::string_view name = f->name;
+    const re2::RE2* regex = args.empty() ? nullptr : args[0]->regex.get();
     if (!args.empty()) args = args.subspan(1);
     const size_t nparams = f->params.size();
     size_t num_in = args.size() + (final != nullptr ? 1 : 0);
@@ -484,7 +505,7 @@ class Executor {
       if (f->variadic && num_in - 1 < num_fixed) t = f->params[num_in - 1];
       st_.args.push_back(ValidateType(*final, t));
     }
-    FunctionCall call{env_, set_, depth_};
+    FunctionCall call{env_, set_, depth_, regex};
     TemplateValue result;
     try {
       result = f->impl(call, std::span<const TemplateValue>(st_.args.data() + base, num_in));

@@ -113,7 +113,21 @@ double GoParseFloat(std::string_view s) {
   for (char c : s) {
     if (c != '_') clean.push_back(c);
   }
-  if (underscores && !hex) syntax();
+  if (underscores) {  // only between digits (Go's underscoreOK)
+    std::string_view body = s;
+    if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
+    if (hex) body.remove_prefix(2);
+    auto digit = [&](size_t k) {
+      char c = body[k];
+      return (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+    };
+    for (size_t k = 0; k < body.size(); ++k) {
+      if (body[k] != '_') continue;
+      bool before = k == 0 ? hex : digit(k - 1);
+      bool after = k + 1 < body.size() && digit(k + 1);
+      if (!before || !after) syntax();
+    }
+  }
   errno = 0;
   char* end = nullptr;
   double v = std::strtod(clean.c_str(), &end);
@@ -246,39 +260,115 @@ TemplateValue ToTime(FunctionCall&, Args a) {
 
 // ---- Prometheus: strings ----
 
-TemplateValue ToUpper(FunctionCall&, Args a) {
-  std::string s(a[0].string_value());
-  for (char& c : s) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+// Simple case mapping (unicode.ToUpper/ToLower) for ASCII, Latin-1, Latin Extended-A,
+// Greek and Cyrillic; other runes are kept.
+char32_t UpperRune(char32_t r) {
+  if (r >= 'a' && r <= 'z') return r - 32;
+  if (r < 0x80) return r;
+  if ((r >= 0xe0 && r <= 0xfe && r != 0xf7)) return r - 32;
+  if (r == 0xff) return 0x178;
+  if (r == 0xb5) return 0x39c;
+  if (r >= 0x100 && r <= 0x17f) {
+    bool odd_upper = (r >= 0x139 && r <= 0x148) || (r >= 0x179 && r <= 0x17e);
+    if (r == 0x131) return 'I';
+    if (r == 0x17f) return 'S';
+    if (r == 0x130 || r == 0x138 || r == 0x149) return r;
+    if (odd_upper) return (r % 2 == 0) ? r - 1 : r;
+    return (r % 2 == 1) ? r - 1 : r;
   }
-  return TemplateValue::String(std::move(s));
+  if (r >= 0x3b1 && r <= 0x3c9 && r != 0x3c2) return r - 32;
+  if (r == 0x3c2) return 0x3a3;
+  if (r == 0x3ac) return 0x386;
+  if (r >= 0x3ad && r <= 0x3af) return r - 37;
+  if (r == 0x3cc) return 0x38c;
+  if (r == 0x3cd || r == 0x3ce) return r - 63;
+  if (r >= 0x430 && r <= 0x44f) return r - 32;
+  if (r >= 0x450 && r <= 0x45f) return r - 80;
+  return r;
+}
+
+char32_t LowerRune(char32_t r) {
+  if (r >= 'A' && r <= 'Z') return r + 32;
+  if (r < 0x80) return r;
+  if (r >= 0xc0 && r <= 0xde && r != 0xd7) return r + 32;
+  if (r == 0x178) return 0xff;
+  if (r >= 0x100 && r <= 0x17f) {
+    bool odd_upper = (r >= 0x139 && r <= 0x148) || (r >= 0x179 && r <= 0x17e);
+    if (r == 0x130) return 'i';
+    if (r == 0x131 || r == 0x138 || r == 0x149 || r == 0x17f) return r;
+    if (odd_upper) return (r % 2 == 1) ? r + 1 : r;
+    return (r % 2 == 0) ? r + 1 : r;
+  }
+  if (r >= 0x391 && r <= 0x3a9 && r != 0x3a2) return r + 32;
+  if (r == 0x386) return 0x3ac;
+  if (r >= 0x388 && r <= 0x38a) return r + 37;
+  if (r == 0x38c) return 0x3cc;
+  if (r == 0x38e || r == 0x38f) return r + 63;
+  if (r >= 0x410 && r <= 0x42f) return r + 32;
+  if (r >= 0x400 && r <= 0x40f) return r + 80;
+  return r;
+}
+
+bool IsLetterOrDigitRune(char32_t r) {
+  if (r < 0x80) return std::isalnum(static_cast<int>(r)) != 0;
+  return UpperRune(r) != r || LowerRune(r) != r || r == 0xdf || r == 0xaa || r == 0xba ||
+         (r >= 0x370 && r != 0x2028 && r != 0x2029 && !(r >= 0x2000 && r <= 0x206f) &&
+          r != 0x3000 && r != 0x1680 && r != 0x205f);
+}
+
+bool IsSpaceRune(char32_t r) {
+  return r == 0x85 || r == 0xa0 || r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x2028 ||
+         r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000;
+}
+
+template <typename Map>
+std::string MapRunes(std::string_view in, Map map) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size();) {
+    auto [r, w] = DecodeGoRune(in.substr(i));
+    if (r == 0xfffd && w == 1) {
+      out.append(in.substr(i, 1));
+    } else {
+      AppendUtf8(&out, map(r));
+    }
+    i += w;
+  }
+  return out;
+}
+
+TemplateValue ToUpper(FunctionCall&, Args a) {
+  return TemplateValue::String(MapRunes(a[0].string_value(), UpperRune));
 }
 
 TemplateValue ToLower(FunctionCall&, Args a) {
-  std::string s(a[0].string_value());
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return TemplateValue::String(std::move(s));
+  return TemplateValue::String(MapRunes(a[0].string_value(), LowerRune));
 }
 
 // strings.Title: upper-cases the first letter of each word; words are separated by
 // anything that is not a letter, digit or underscore (ASCII; other runes count as letters).
 TemplateValue Title(FunctionCall&, Args a) {
-  std::string s(a[0].string_value());
+  std::string_view in = a[0].string_value();
+  std::string out;
+  out.reserve(in.size());
   bool prev_sep = true;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
+  for (size_t i = 0; i < in.size();) {
+    auto [r, w] = DecodeGoRune(in.substr(i));
     bool sep;
-    if (c >= 0x80) {
-      sep = false;
+    if (r < 0x80) {
+      sep = !(std::isalnum(static_cast<int>(r)) || r == '_');
     } else {
-      sep = !(std::isalnum(c) || c == '_');
+      sep = !IsLetterOrDigitRune(r) && IsSpaceRune(r);
     }
-    if (prev_sep && c >= 'a' && c <= 'z') s[i] = static_cast<char>(c - 'a' + 'A');
+    if (r == 0xfffd && w == 1) {
+      out.append(in.substr(i, 1));
+    } else {
+      AppendUtf8(&out, prev_sep ? UpperRune(r) : r);
+    }
     prev_sep = sep;
+    i += w;
   }
-  return TemplateValue::String(std::move(s));
+  return TemplateValue::String(std::move(out));
 }
 
 TemplateValue SafeHtml(FunctionCall&, Args a) {
@@ -347,9 +437,22 @@ RE2::Options GoRegexpOptions() {
   return o;
 }
 
-TemplateValue Match(FunctionCall&, Args a) {
-  RE2 re(re2::StringPiece(a[0].string_value().data(), a[0].string_value().size()),
-         GoRegexpOptions());
+// The pattern of the call, precompiled at parse time when it is a literal.
+std::shared_ptr<const RE2> CallRegexp(const FunctionCall& call, std::string_view pattern,
+                                      const RE2** re) {
+  if (call.regex != nullptr) {
+    *re = call.regex;
+    return nullptr;
+  }
+  auto compiled = CompileGoRegexp(pattern);
+  *re = compiled.get();
+  return compiled;
+}
+
+TemplateValue Match(FunctionCall& call, Args a) {
+  const RE2* rp;
+  auto owned = CallRegexp(call, a[0].string_value(), &rp);
+  const RE2& re = *rp;
   if (!re.ok()) Fail(RegexpError(re));
   std::string_view s = a[1].string_value();
   return TemplateValue::Bool(RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), re));
@@ -417,25 +520,35 @@ void ExpandReplacement(std::string* out, std::string_view tmpl, const RE2& re,
   }
 }
 
-TemplateValue ReReplaceAll(FunctionCall&, Args a) {
+TemplateValue ReReplaceAll(FunctionCall& call, Args a) {
   std::string_view pattern = a[0].string_value();
-  RE2 re(re2::StringPiece(pattern.data(), pattern.size()), GoRegexpOptions());
+  const RE2* rp;
+  auto owned = CallRegexp(call, pattern, &rp);
+  const RE2& re = *rp;
   if (!re.ok()) Fail("regexp: Compile(`" + std::string(pattern) + "`): " + RegexpError(re));
   std::string_view repl = a[1].string_value();
   std::string_view src = a[2].string_value();
   const int ngroups = re.NumberOfCapturingGroups() + 1;
-  std::vector<re2::StringPiece> m(ngroups);
+  re2::StringPiece small[10];
+  std::vector<re2::StringPiece> big;
+  re2::StringPiece* m = small;
+  if (ngroups > 10) {
+    big.resize(ngroups);
+    m = big.data();
+  }
   std::string out;
   size_t last_end = 0, search = 0;
   while (search <= src.size()) {
-    if (!re.Match(re2::StringPiece(src.data(), src.size()), search, src.size(), RE2::UNANCHORED,
-                  m.data(), ngroups)) {
+    if (!re.Match(re2::StringPiece(src.data(), src.size()), search, src.size(), RE2::UNANCHORED, m,
+                  ngroups)) {
       break;
     }
     size_t a0 = m[0].data() - src.data();
     size_t a1 = a0 + m[0].size();
     out.append(src.substr(last_end, a0 - last_end));
-    if (a1 > last_end || a0 == 0) ExpandReplacement(&out, repl, re, m);
+    if (a1 > last_end || a0 == 0) {
+      ExpandReplacement(&out, repl, re, std::span<const re2::StringPiece>(m, ngroups));
+    }
     last_end = a1;
     int width = search < src.size() ? DecodeGoRune(src.substr(search)).second : 0;
     if (search + width > a1) {
@@ -835,8 +948,7 @@ TemplateValue IndexOne(const TemplateValue& item, const TemplateValue& index) {
         Fail("value has type " + std::string(index.GoTypeName()) + "; should be string");
       }
       if (item.kind() == K::kLabels) {
-        const Labels& l = item.labels_value();
-        return TemplateValue::LabelString(l, l.Get(index.string_value()));
+        return item.LabelValue(item.labels_value().Get(index.string_value()));
       }
       const TemplateMap& m = item.map_value();
       auto it = m.find(index.string_value());
@@ -961,6 +1073,13 @@ bool EqPair(const TemplateValue& a, BasicKind k1, const TemplateValue& b) {
       return a.string_value() == b.string_value();
     case BasicKind::kInvalid:
       if (a.is_nil() || b.is_nil()) return a.is_nil() && b.is_nil();
+      if (a.GoTypeName() != b.GoTypeName()) {
+        std::string sa, sb;
+        AppendGoValue(&sa, a);
+        AppendGoValue(&sb, b);
+        Fail("non-comparable types " + sa + ": " + std::string(a.GoTypeName()) + ", " +
+             std::string(b.GoTypeName()) + ": " + sb);
+      }
       if (!Comparable(b)) Uncomparable(b);
       return SameObject(a, b);
   }
@@ -968,7 +1087,6 @@ bool EqPair(const TemplateValue& a, BasicKind k1, const TemplateValue& b) {
 }
 
 TemplateValue Eq(FunctionCall&, Args a) {
-  if (!a[0].is_nil() && !Comparable(a[0])) Uncomparable(a[0]);
   if (a.size() < 2) Fail("missing argument for comparison");
   BasicKind k1 = Basic(a[0]);
   for (size_t i = 1; i < a.size(); ++i) {
@@ -1063,6 +1181,11 @@ const std::vector<FunctionDef>& Table() {
 }
 
 }  // namespace
+
+std::shared_ptr<const re2::RE2> CompileGoRegexp(std::string_view pattern) {
+  return std::make_shared<const RE2>(re2::StringPiece(pattern.data(), pattern.size()),
+                                     GoRegexpOptions());
+}
 
 const FunctionDef* FindFunction(std::string_view name, bool console) {
   if (name == "tmpl" && !console) return nullptr;

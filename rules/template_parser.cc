@@ -771,6 +771,7 @@ class Parser {
   }
 
   std::pair<Node*, Node*> ItemList() {
+    NestingGuard guard(this);
     const Token& p = PeekNonSpace();
     Node* list = NewNode(NodeType::kList, p.pos, p.line);
     while (PeekNonSpace().type != Tok::kEOF) {
@@ -912,7 +913,21 @@ class Parser {
     return n;
   }
 
+  // Bounds the recursion of the parser (and so of the executor) on deeply nested input;
+  // Go has no such limit because its stacks grow.
+  struct NestingGuard {
+    explicit NestingGuard(Parser* p) : p_(p) {
+      if (++p_->nesting_ > kMaxNesting) {
+        p_->Errorf("exceeded maximum nesting depth (" + std::to_string(kMaxNesting) + ")");
+      }
+    }
+    ~NestingGuard() { --p_->nesting_; }
+    Parser* p_;
+  };
+  static constexpr int kMaxNesting = 500;
+
   Node* Pipeline(std::string_view context, Tok end) {
+    NestingGuard guard(this);
     const Token& first = PeekNonSpace();
     Node* pipe = NewNode(NodeType::kPipe, first.pos, first.line);
   decls:
@@ -1001,6 +1016,11 @@ class Parser {
       break;
     }
     if (cmd->nodes.empty()) Errorf("empty command");
+    Node* fn = cmd->nodes[0];
+    if (fn->type == NodeType::kIdentifier && (fn->text == "match" || fn->text == "reReplaceAll") &&
+        cmd->nodes.size() > 1 && cmd->nodes[1]->type == NodeType::kString) {
+      fn->regex = CompileGoRegexp(cmd->nodes[1]->text);
+    }
     return cmd;
   }
 
@@ -1195,6 +1215,7 @@ class Parser {
   std::vector<std::string> vars_;
   int range_depth_ = 0;
   int action_line_ = 0;
+  int nesting_ = 0;
 };
 
 }  // namespace

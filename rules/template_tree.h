@@ -17,6 +17,10 @@
 #include "rules/template.h"
 #include "rules/template_value.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace andon::rules::template_internal {
 
 enum class NodeType : uint8_t {
@@ -65,6 +69,9 @@ struct Node {
   Node* else_list = nullptr;          // kIf, kRange, kWith
   Node* chain_base = nullptr;         // kChain: the operand whose fields are taken
   const FunctionDef* func = nullptr;  // kIdentifier
+  // kIdentifier of match/reReplaceAll whose pattern is a string literal: the pattern,
+  // compiled once at parse time (null if it does not compile; the call reports that).
+  std::shared_ptr<const re2::RE2> regex;
   // kNumber, as Go's NumberNode
   bool is_int = false;
   bool is_float = false;
@@ -107,8 +114,11 @@ enum class ParamType : uint8_t {
 struct FunctionCall {
   const TemplateEnv* env;
   const struct TemplateSet* set;
-  int depth;  // template nesting depth, for `tmpl`
+  int depth;                        // template nesting depth, for `tmpl`
+  const re2::RE2* regex = nullptr;  // the precompiled literal pattern, if any
 };
+// Compiles pattern with Go's regexp semantics (for match/reReplaceAll).
+std::shared_ptr<const re2::RE2> CompileGoRegexp(std::string_view pattern);
 // Executes template name of call.set with data, appending to out (for `tmpl`); throws
 // FunctionError.
 void ExecuteNamedTemplate(const FunctionCall& call, std::string_view name,

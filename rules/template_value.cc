@@ -31,8 +31,10 @@ TemplateValue::Kind TemplateValue::kind() const {
       return Kind::kTime;
     case 13:
       return Kind::kAlert;
-    default:
+    case 14:
       return Kind::kString;  // HtmlString
+    default:
+      return Kind::kLabels;  // borrowed
   }
 }
 

@@ -83,6 +83,8 @@ class TemplateValue {
     return TemplateValue(Rep(LabelRef{owner, value}));
   }
   static TemplateValue LabelMap(Labels l) { return TemplateValue(Rep(std::move(l))); }
+  // A view of a label set; l must outlive every use of the value.
+  static TemplateValue BorrowedLabelMap(const Labels* l) { return TemplateValue(Rep(l)); }
   static TemplateValue Map(TemplateMap m) {
     return TemplateValue(Rep(std::make_shared<const TemplateMap>(std::move(m))));
   }
@@ -109,7 +111,16 @@ class TemplateValue {
   double float_value() const { return std::get<double>(rep_); }
   // The string of a kString value.
   std::string_view string_value() const;
-  const Labels& labels_value() const { return std::get<Labels>(rep_); }
+  const Labels& labels_value() const {
+    if (const auto* p = std::get_if<const Labels*>(&rep_)) return **p;
+    return std::get<Labels>(rep_);
+  }
+  // The value of label name of a kLabels value, viewed without copying: borrowed when the
+  // label set is, otherwise keeping the label set alive.
+  TemplateValue LabelValue(std::string_view value) const {
+    if (std::holds_alternative<const Labels*>(rep_)) return BorrowedString(value);
+    return LabelString(std::get<Labels>(rep_), value);
+  }
   const TemplateMap& map_value() const {
     return *std::get<std::shared_ptr<const TemplateMap>>(rep_);
   }
@@ -149,7 +160,7 @@ class TemplateValue {
   using Rep = std::variant<std::monostate, bool, int64_t, double, std::string_view, std::string,
                            LabelRef, Labels, std::shared_ptr<const TemplateMap>,
                            std::shared_ptr<const TemplateList>, std::shared_ptr<const QueryResult>,
-                           SampleRef, TimeRef, const AlertTemplateData*, HtmlString>;
+                           SampleRef, TimeRef, const AlertTemplateData*, HtmlString, const Labels*>;
   explicit TemplateValue(Rep r) : rep_(std::move(r)) {}
   Rep rep_;
 };
