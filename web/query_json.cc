@@ -119,9 +119,34 @@ void AppendSampleValue(std::string& out, double v) {
   } else if (std::isinf(v)) {
     out += v > 0 ? "+Inf" : "-Inf";
   } else {
-    char buf[400];  // the longest fixed form of a double is ~330 chars
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-    out.append(buf, ec == std::errc() ? end : buf);
+    // Go prints the shortest round-trip digits, padded with zeros to fixed notation
+    // (2^70 is "1180591620717411300000"); to_chars(fixed) would print the exact value.
+    // So take the shortest digits from the scientific form and place the point by hand.
+    char sci[40];
+    auto [end, ec] = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+    if (ec != std::errc()) return;
+    const char* p = sci;
+    if (*p == '-') out += *p++;
+    char digits[24];
+    int n = 0;
+    for (; p < end && *p != 'e'; ++p) {
+      if (*p != '.') digits[n++] = *p;
+    }
+    int exp = 0;
+    std::from_chars(p + 1 + (p[1] == '+'), end, exp);  // "e+21" / "e-07"
+    int point = exp + 1;                               // digits before the decimal point
+    if (point <= 0) {
+      out += "0.";
+      out.append(static_cast<size_t>(-point), '0');
+      out.append(digits, static_cast<size_t>(n));
+    } else if (point >= n) {
+      out.append(digits, static_cast<size_t>(n));
+      out.append(static_cast<size_t>(point - n), '0');
+    } else {
+      out.append(digits, static_cast<size_t>(point));
+      out += '.';
+      out.append(digits + point, static_cast<size_t>(n - point));
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 
 namespace andon::web {
@@ -41,6 +42,16 @@ TEST(QueryJsonTest, SampleValuesUseGosShortestFixedNotation) {
   EXPECT_EQ(Value(std::numeric_limits<double>::infinity()), "+Inf");
   EXPECT_EQ(Value(-std::numeric_limits<double>::infinity()), "-Inf");
   EXPECT_EQ(Value(std::numeric_limits<double>::max()).size(), 309u);
+  // Shortest digits padded with zeros, as Go (checked against Prometheus 2.42), not the
+  // exact binary value.
+  EXPECT_EQ(Value(std::ldexp(1.0, 70)), "1180591620717411300000");
+  EXPECT_EQ(Value(1e301), "1" + std::string(301, '0'));
+  EXPECT_EQ(Value(std::numeric_limits<double>::max()), "17976931348623157" + std::string(292, '0'));
+  EXPECT_EQ(Value(5e-324), "0." + std::string(323, '0') + "5");
+  EXPECT_EQ(Value(-123.456), "-123.456");
+  EXPECT_EQ(Value(0), "0");
+  EXPECT_EQ(Value(1700000000.5), "1700000000.5");
+  EXPECT_EQ(Value(0.5168055555555555), "0.5168055555555555");
 }
 
 TEST(QueryJsonTest, TimestampsAreSecondsWithUpToThreeDecimals) {
