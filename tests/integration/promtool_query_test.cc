@@ -147,5 +147,115 @@ TEST_F(PromtoolQueryTest, BuildInfoHasPrometheusShapeWithoutFeatures) {
   EXPECT_EQ(r.body.find("features"), std::string::npos) << r.body;
 }
 
+// Debian's Prometheus 2.42 on a loopback port over blocks made by promtool from an
+// OpenMetrics file: the reference the side-by-side test compares andon's bytes with.
+class PrometheusProcess {
+ public:
+  explicit PrometheusProcess(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  ~PrometheusProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  bool Start(const std::string& openmetrics_file) {
+    std::string blocks = (dir_ / "prom-data").string();
+    if (Shell("promtool tsdb create-blocks-from openmetrics " + openmetrics_file + " " + blocks +
+                  " >/dev/null",
+              dir_)
+            .code != 0) {
+      return false;
+    }
+    testing::WriteFile(dir_ / "prometheus.yml", "global:\n  scrape_interval: 1h\n");
+    port_ = testing::FreeLoopbackPort();
+    std::vector<std::string> argv = {
+        "/usr/bin/prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
+        "--storage.tsdb.path=" + blocks, "--storage.tsdb.retention.time=100y",
+        "--web.listen-address=127.0.0.1:" + std::to_string(port_)};
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    std::string log = (dir_ / "prometheus.log").string();
+    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0644);
+    int rc = posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) return false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (HttpGet(port_, "/-/ready").status == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  uint16_t port() const { return port_; }
+  std::string Log() const { return testing::ReadFile(dir_ / "prometheus.log"); }
+
+ private:
+  std::filesystem::path dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// Same samples, same requests: andon's status code, Content-Type and body must equal
+// Prometheus 2.42's byte for byte, for results and for errors.
+TEST_F(PromtoolQueryTest, AnswersMatchPrometheusByteForByte) {
+  ASSERT_EQ(access("/usr/bin/prometheus", X_OK), 0) << "Debian's prometheus package is needed";
+  PrometheusProcess prometheus(andon_.dir());
+  ASSERT_TRUE(prometheus.Start((andon_.dir() / "history.om").string())) << prometheus.Log();
+
+  const std::string at = "&time=1700000030.5";
+  const std::string range = "&start=1699999990&end=1700000100&step=7.5";
+  const std::vector<std::string> targets = {
+      "/api/v1/query?query=up" + at,
+      "/api/v1/query?query=up%5B30s%5D" + at,
+      "/api/v1/query?query=sum%20by%20(job)%20(up)" + at,
+      "/api/v1/query?query=http_requests_total%20%2F%203" + at,
+      "/api/v1/query?query=increase(http_requests_total%5B1m%5D)" + at,
+      "/api/v1/query?query=up%20offset%2015s" + at,
+      "/api/v1/query?query=1e300*10" + at,
+      "/api/v1/query?query=2%5E70" + at,
+      "/api/v1/query?query=-1%2F0" + at,
+      "/api/v1/query?query=%22a%5Cu2028%3C%3E%22" + at,
+      "/api/v1/query?query=up%5B1m%3A15s%5D" + at,
+      "/api/v1/query?query=1&time=1700000000.05",
+      "/api/v1/query?query=vector(1)&time=-1.5",
+      "/api/v1/query_range?query=up" + range,
+      "/api/v1/query_range?query=time()" + range,
+      "/api/v1/query_range?query=up%20%40%20end()" + range,
+      "/api/v1/query_range?query=max_over_time(up%5B20s%3A5s%5D)" + range,
+      "/api/v1/query_range?query=vector(1)&start=-1.5&end=0&step=0.5",
+      "/api/v1/format_query?query=sum(rate(x%5B5m%5D))%20by%20(a)%20%2F%20on(a)%20group_left%20y",
+      // errors
+      "/api/v1/query?query=up%7B",
+      "/api/v1/query?query=rate(up)",
+      "/api/v1/query?query=1&time=soon",
+      "/api/v1/query?query=1&timeout=x",
+      "/api/v1/query?query=1&timeout=0",
+      "/api/v1/query?query=label_replace(vector(1)%2C%22a%22%2C%22b%22%2C%22c%22%2C%22(%22)" + at,
+      "/api/v1/query_range?query=1",
+      "/api/v1/query_range?query=1&start=10&end=5&step=1",
+      "/api/v1/query_range?query=1&start=0&end=5&step=0",
+      "/api/v1/query_range?query=1&start=0&end=11001&step=1",
+      "/api/v1/query_range?query=up%5B5m%5D" + range,
+      "/api/v1/query_range?query=%22s%22" + range,
+      "/api/v1/query_range?query=1%2B" + range,
+      "/api/v1/format_query?query=",
+  };
+  // Prometheus holds the samples too (else equal empty answers would prove nothing).
+  EXPECT_NE(HttpGet(prometheus.port(), targets[0]).body.find(R"("job":"db")"), std::string::npos);
+  for (const std::string& target : targets) {
+    auto want = HttpGet(prometheus.port(), target);
+    auto got = HttpGet(andon_.port(), target);
+    ASSERT_NE(want.status, 0) << target << ": " << want.error;
+    EXPECT_EQ(got.status, want.status) << target;
+    EXPECT_EQ(got.content_type, want.content_type) << target;
+    EXPECT_EQ(got.body, want.body) << target;
+  }
+}
+
 }  // namespace
 }  // namespace andon
