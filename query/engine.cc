@@ -127,6 +127,15 @@ bool ParseGoFloat(std::string_view s, double* out) {
   return true;
 }
 
+// a - b, clamped to the int64 range (selection bounds under extreme offsets and @).
+int64_t SatSub(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) {
+    return b > 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+  }
+  return r;
+}
+
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
@@ -472,7 +481,7 @@ class Evaluator {
     const int64_t first = (pinned ? at : g.T(0)) - vs.offset_ms;
     const int64_t last = (pinned ? at : g.T(g.n - 1)) - vs.offset_ms;
     const int64_t lookback = opts_.lookback_delta_ms;
-    auto set = Select(vs, first - lookback, last);
+    auto set = Select(vs, SatSub(first, lookback), last);
     std::vector<double> out(g.n);
     while (set->Next()) {
       Check();
@@ -518,15 +527,18 @@ class Evaluator {
       w.range = ms.range_ms;
       const int64_t first = w.End(g, 0);
       const int64_t last = w.End(g, g.n - 1);
-      auto set = Select(vs, first - w.range, last);
+      auto set = Select(vs, SatSub(first, w.range), last);
       while (set->Next()) {
         Check();
         const Series& s = set->At();
-        Decode(s, buf_);
         pts_.clear();
-        for (const Sample& sm : buf_) {
+        auto it = s.Iterator();
+        while (it->Next()) {
+          const Sample sm = it->At();
           if (!IsStaleNaN(sm.v)) pts_.push_back(FPoint{sm.t, sm.v});
         }
+        Status ist = it->Err();
+        if (!ist.ok()) throw EvalError{QueryErrorKind::kInternal, ist.message()};
         const int64_t loaded = static_cast<int64_t>(pts_.size());
         Account(loaded);
         fn(s.labels(), std::span<const FPoint>(pts_), w);
@@ -564,7 +576,7 @@ class Evaluator {
     const bool pinned = sq.at.kind != AtModifier::Kind::kNone;
     const int64_t first_end = (pinned ? AtTime(sq.at) : g.T(0)) - sq.offset_ms;
     const int64_t last_end = (pinned ? AtTime(sq.at) : g.T(g.n - 1)) - sq.offset_ms;
-    const int64_t lo = first_end - sq.range_ms;
+    const int64_t lo = SatSub(first_end, sq.range_ms);
     int64_t start = FloorDiv(lo, step) * step;
     if (start < lo) start += step;
     inner->start = start;
@@ -598,6 +610,8 @@ class Evaluator {
     double args[4] = {0, 0, 0, 0};
     double prev_args[4] = {0, 0, 0, 0};
     const bool keep_name = id == FunctionId::kLastOverTime;
+    const bool counter_fast = id == FunctionId::kRate || id == FunctionId::kIncrease;
+    const bool is_rate = id == FunctionId::kRate;
     std::unordered_set<uint64_t> seen;
     std::vector<double> out(g.n);
     ForEachRangeSeries(
@@ -607,6 +621,16 @@ class Evaluator {
           size_t lo = 0;
           size_t hi = 0;
           const size_t n = pts.size();
+          if (counter_fast) {
+            // resets_[j]: counter resets among points 1..j; a window without one needs no pass.
+            resets_.resize(n);
+            uint32_t r = 0;
+            resets_[0] = 0;
+            for (size_t j = 1; j < n; ++j) {
+              if (pts[j].v < pts[j - 1].v) ++r;
+              resets_[j] = r;
+            }
+          }
           double prev = kAbsent;
           bool have_prev = false;
           for (int64_t k = 0; k < g.n; ++k) {
@@ -614,28 +638,31 @@ class Evaluator {
             const int64_t wstart = wend - w.range;
             for (size_t a = 0; a < sargs.size(); ++a) args[a] = sargs[a][k];
             if (predict) args[sargs.size()] = static_cast<double>(g.T(k));
-            if (w.pinned && have_prev && !predict &&
-                std::memcmp(args, prev_args, sizeof(double) * nargs) == 0) {
-              out[k] = prev;
-              continue;
+            if (w.pinned) {
+              if (have_prev && !predict &&
+                  std::memcmp(args, prev_args, sizeof(double) * nargs) == 0) {
+                out[k] = prev;
+                continue;
+              }
+              lo = 0;
+              hi = 0;
             }
             while (hi < n && pts[hi].t <= wend) ++hi;
             while (lo < hi && pts[lo].t < wstart) ++lo;
-            if (w.pinned) {
-              // The window does not move; recompute from the start once.
-              lo = 0;
-              hi = 0;
-              while (hi < n && pts[hi].t <= wend) ++hi;
-              while (lo < hi && pts[lo].t < wstart) ++lo;
-            }
             double v = kAbsent;
             if (hi > lo) {
               if (id == FunctionId::kHoltWinters) CheckHoltWinters(args[0], args[1]);
-              auto r = EvalRangeKernel(id, pts.subspan(lo, hi - lo), RangeWindow{wstart, wend},
-                                       std::span<const double>(args, nargs));
-              if (r.has_value()) {
-                v = *r;
+              if (counter_fast && hi - lo >= 2 && resets_[hi - 1] == resets_[lo]) {
+                v = ExtrapolateDelta(pts[lo], pts[hi - 1], hi - lo, pts[hi - 1].v - pts[lo].v,
+                                     RangeWindow{wstart, wend}, /*is_counter=*/true, is_rate);
                 any = true;
+              } else {
+                auto r = EvalRangeKernel(id, pts.subspan(lo, hi - lo), RangeWindow{wstart, wend},
+                                         std::span<const double>(args, nargs));
+                if (r.has_value()) {
+                  v = *r;
+                  any = true;
+                }
               }
             }
             out[k] = v;
@@ -1061,12 +1088,19 @@ class Evaluator {
         for (uint32_t i : mem) {
           if (Has(in[i].v[k])) cand.emplace_back(in[i].v[k], i);
         }
-        std::stable_sort(cand.begin(), cand.end(), [top](const auto& x, const auto& y) {
-          if (std::isnan(x.first)) return false;
-          if (std::isnan(y.first)) return true;
-          return top ? x.first > y.first : x.first < y.first;
-        });
+        // NaN sorts last; ties keep input order (as Prometheus's heap keeps the first seen).
+        auto before = [top](const std::pair<double, uint32_t>& x,
+                            const std::pair<double, uint32_t>& y) {
+          const bool xn = std::isnan(x.first);
+          const bool yn = std::isnan(y.first);
+          if (xn != yn) return yn;
+          if (!xn && x.first != y.first) return top ? x.first > y.first : x.first < y.first;
+          return x.second < y.second;
+        };
         const size_t take = std::min<size_t>(cand.size(), static_cast<size_t>(kk));
+        std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(take),
+                          cand.end(), before);
+
         for (size_t j = 0; j < take; ++j) {
           const uint32_t i = cand[j].second;
           if (out_index[i] < 0) {
@@ -1284,6 +1318,9 @@ class Evaluator {
     std::vector<uint32_t> last_one(many.size(), UINT32_MAX);
     std::vector<uint32_t> last_out(many.size(), 0);
     std::unordered_map<uint64_t, uint32_t> pair_out;
+    std::unordered_map<uint64_t, uint32_t> by_labels;  // output labels -> first output index
+    std::vector<uint32_t> canon;                       // output index -> first with its labels
+    std::vector<int64_t> canon_step;                   // last step written, by first index
     SeriesList out;
     for (int64_t k = 0; k < n; ++k) {
       Check();
@@ -1341,11 +1378,22 @@ class Evaluator {
             Account(n);
             out.push_back(SeriesVals{result_metric(many[i].metric, one[j].metric),
                                      std::vector<double>(n, kAbsent)});
+            auto c = by_labels.try_emplace(out.back().metric.Hash(), oi).first;
+            canon.push_back(c->second);
+            canon_step.push_back(-1);
           } else {
             oi = it->second;
           }
           last_one[i] = j;
           last_out[i] = oi;
+        }
+        if (!one_to_one) {
+          // Two pairs of one group with the same output labels at one step.
+          const uint32_t c = canon[oi];
+          if (canon_step[c] == k) {
+            Fail("multiple matches for labels: grouping labels must ensure unique matches");
+          }
+          canon_step[c] = k;
         }
         out[oi].v[k] = value;
       }
@@ -1384,6 +1432,7 @@ class Evaluator {
   int64_t samples_ = 0;
   std::vector<Sample> buf_;
   std::vector<FPoint> pts_;
+  std::vector<uint32_t> resets_;
 };
 
 QueryResult ErrorResult(QueryErrorKind kind, std::string message) {
@@ -1444,10 +1493,15 @@ QueryResult Engine::Range(Querier& querier, std::string_view expr, int64_t start
                        "zero or negative query resolution step widths are not accepted. Try a "
                        "positive integer");
   }
-  if ((end_ms - start_ms) / step_ms > options_.max_points_per_series) {
+  const uint64_t span = static_cast<uint64_t>(end_ms) - static_cast<uint64_t>(start_ms);
+  if (span / static_cast<uint64_t>(step_ms) >
+      static_cast<uint64_t>(std::max<int64_t>(options_.max_points_per_series, 0))) {
+    std::string limit = std::to_string(options_.max_points_per_series);
+    for (int i = static_cast<int>(limit.size()) - 3; i > 0; i -= 3) limit.insert(i, ",");
     return ErrorResult(QueryErrorKind::kBadData,
-                       "exceeded maximum resolution of 11,000 points per timeseries. Try "
-                       "decreasing the query resolution (?step=XX)");
+                       "exceeded maximum resolution of " + limit +
+                           " points per timeseries. Try decreasing the query resolution "
+                           "(?step=XX)");
   }
   auto parsed = ParseExpr(expr);
   if (!parsed.ok()) return ErrorResult(QueryErrorKind::kBadData, parsed.status().message());
@@ -1461,7 +1515,7 @@ QueryResult Engine::Range(Querier& querier, std::string_view expr, int64_t start
   QueryResult result;
   try {
     ev.CheckNow();
-    Grid g{start_ms, step_ms, (end_ms - start_ms) / step_ms + 1};
+    Grid g{start_ms, step_ms, static_cast<int64_t>(span / static_cast<uint64_t>(step_ms)) + 1};
     Matrix m;
     if (e.Type() == ValueType::kScalar) {
       auto v = ev.EvalScalar(e, g);

@@ -62,21 +62,7 @@ std::optional<double> ExtrapolatedDelta(std::span<const FPoint> points, RangeWin
       prev = p.v;
     }
   }
-  double to_start = static_cast<double>(first.t - window.start_ms) / 1000;
-  double to_end = static_cast<double>(window.end_ms - last.t) / 1000;
-  double sampled = static_cast<double>(last.t - first.t) / 1000;
-  double avg_interval = sampled / static_cast<double>(points.size() - 1);
-  if (is_counter && result > 0 && first.v >= 0) {
-    double to_zero = sampled * (first.v / result);
-    if (to_zero < to_start) to_start = to_zero;
-  }
-  double threshold = avg_interval * 1.1;
-  double interval = sampled;
-  interval += to_start < threshold ? to_start : avg_interval / 2;
-  interval += to_end < threshold ? to_end : avg_interval / 2;
-  result = result * (interval / sampled);
-  if (is_rate) result /= static_cast<double>(window.end_ms - window.start_ms) / 1000;
-  return result;
+  return ExtrapolateDelta(first, last, points.size(), result, window, is_counter, is_rate);
 }
 
 // irate and idelta: the last two points only.
@@ -332,6 +318,28 @@ double DateField(FunctionId id, double v) {
 }
 
 }  // namespace
+
+// Extrapolation covers at most half an average sample interval on each side unless the gap
+// to the bound is within 110% of that interval, and for counters it stops where the counter
+// would have been zero.
+double ExtrapolateDelta(FPoint first, FPoint last, size_t count, double result, RangeWindow window,
+                        bool is_counter, bool is_rate) {
+  double to_start = static_cast<double>(first.t - window.start_ms) / 1000;
+  double to_end = static_cast<double>(window.end_ms - last.t) / 1000;
+  double sampled = static_cast<double>(last.t - first.t) / 1000;
+  double avg_interval = sampled / static_cast<double>(count - 1);
+  if (is_counter && result > 0 && first.v >= 0) {
+    double to_zero = sampled * (first.v / result);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  double threshold = avg_interval * 1.1;
+  double interval = sampled;
+  interval += to_start < threshold ? to_start : avg_interval / 2;
+  interval += to_end < threshold ? to_end : avg_interval / 2;
+  result = result * (interval / sampled);
+  if (is_rate) result /= static_cast<double>(window.end_ms - window.start_ms) / 1000;
+  return result;
+}
 
 bool IsRangeKernel(FunctionId id) {
   switch (id) {

@@ -41,6 +41,14 @@ bool IsRangeKernel(FunctionId id);
 std::optional<double> EvalRangeKernel(FunctionId id, std::span<const FPoint> points,
                                       RangeWindow window, std::span<const double> scalar_args);
 
+// The extrapolation step of rate (is_counter, is_rate), increase (is_counter) and delta:
+// `result` is the window's last value minus its first plus, for counters, the value before
+// each reset; `count` (>= 2) the number of points. EvalRangeKernel computes `result` by a
+// pass over the points; the evaluator may pass one it derived faster (no resets in the
+// window: last - first), getting bit-identical results.
+double ExtrapolateDelta(FPoint first, FPoint last, size_t count, double result, RangeWindow window,
+                        bool is_counter, bool is_rate);
+
 // True for the functions applied to each sample's value on its own: abs, ceil, floor, exp,
 // ln, log2, log10, sqrt, sgn, round, clamp, clamp_min, clamp_max, the trig functions, deg,
 // rad, and the date functions (day_of_month, day_of_week, day_of_year, days_in_month, hour,

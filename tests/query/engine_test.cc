@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <variant>
 
@@ -15,7 +16,7 @@ namespace andon::query {
 namespace {
 
 // http_requests_total for 4 instances x 2 jobs, one sample every 15 s for 1 h: value
-// instance*100 + step; node_temp a gauge for the same instances.
+// instance*100 + step; node_temp a gauge for the same instances; node_temp_copy for i0.
 class EngineOnSmallHead : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -30,6 +31,10 @@ class EngineOnSmallHead : public ::testing::Test {
         }
         Labels t{{"__name__", "node_temp"}, {"instance", "i" + std::to_string(i)}};
         ASSERT_TRUE(app->Append(0, t, step * 15000LL, 40.0 + i).ok());
+        if (i == 0) {
+          Labels copy{{"__name__", "node_temp_copy"}, {"instance", "i0"}};
+          ASSERT_TRUE(app->Append(0, copy, step * 15000LL, 40.0).ok());
+        }
       }
     }
     ASSERT_TRUE(app->Commit().ok());
@@ -184,6 +189,84 @@ TEST_F(EngineOnSmallHead, InstantMatrixSelectorReturnsRawPoints) {
   ASSERT_EQ(m[0].points.size(), 5u);  // 540, 555, 570, 585, 600 s
   EXPECT_EQ(m[0].points.front().t, 540000);
   EXPECT_EQ(m[0].metric.MetricName(), "node_temp");
+}
+
+TEST_F(EngineOnSmallHead, ManyToOneNeedsUniqueOutputLabels) {
+  Engine engine;
+  // Both jobs of an instance match one node_temp; without job in the output they collide.
+  auto r = engine.Instant(*querier_,
+                          "node_temp * on(instance) group_right sum without(job) "
+                          "(http_requests_total)",
+                          0);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(std::get<Vector>(r.value).size(), 4u);
+  r = engine.Instant(*querier_,
+                     "max by (instance) (http_requests_total) * on(instance) "
+                     "group_left(job) http_requests_total",
+                     0);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->message,
+            "found duplicate series for the match group {instance=\"i0\"} on the right "
+            "hand-side of the operation: [{__name__=\"http_requests_total\", instance=\"i0\", "
+            "job=\"web\"}, {__name__=\"http_requests_total\", instance=\"i0\", job=\"api\"}];"
+            "many-to-many matching not allowed: matching labels must be unique on one side");
+  r = engine.Instant(*querier_,
+                     "{__name__=~\"node_temp|node_temp_copy\"} * on(instance) group_left "
+                     "max by (instance) (http_requests_total)",
+                     0);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->message,
+            "multiple matches for labels: grouping labels must ensure unique matches");
+}
+
+TEST_F(EngineOnSmallHead, TopkAndSortOrderInstantResults) {
+  Engine engine;
+  auto r = engine.Instant(*querier_, "topk(3, http_requests_total{job=\"api\"})", 60000);
+  ASSERT_FALSE(r.error) << r.error->message;
+  const Vector& v = std::get<Vector>(r.value);
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0].metric.Get("instance"), "i3");
+  EXPECT_EQ(v[1].metric.Get("instance"), "i2");
+  EXPECT_EQ(v[2].metric.Get("instance"), "i1");
+  r = engine.Instant(*querier_, "sort(node_temp * -1)", 60000);
+  ASSERT_FALSE(r.error);
+  const Vector& s = std::get<Vector>(r.value);
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[0].v, -43);
+  EXPECT_EQ(s[3].v, -40);
+  r = engine.Instant(*querier_, "count_values(\"temp\", node_temp)", 60000);
+  ASSERT_FALSE(r.error);
+  EXPECT_EQ(std::get<Vector>(r.value).size(), 4u);
+  EXPECT_FALSE(std::get<Vector>(r.value)[0].metric.Get("temp").empty());
+}
+
+TEST_F(EngineOnSmallHead, AtStartAndEndPinRangeQueries) {
+  Engine engine;
+  auto r = engine.Range(*querier_, "node_temp{instance=\"i1\"} @ end() - node_temp @ start()",
+                        600000, 1200000, 60000);
+  ASSERT_FALSE(r.error) << r.error->message;
+  const Matrix& m = std::get<Matrix>(r.value);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].points.size(), 11u);
+  for (const FPoint& p : m[0].points) EXPECT_EQ(p.v, 0);
+  // A subquery evaluated in a range query: max over 5 m of a 1 m-step inner rate.
+  r = engine.Range(*querier_,
+                   "max_over_time(rate(http_requests_total{instance=\"i0\",job=\"api\"}[2m])"
+                   "[5m:1m])",
+                   600000, 1200000, 60000);
+  ASSERT_FALSE(r.error) << r.error->message;
+  ASSERT_EQ(std::get<Matrix>(r.value).size(), 1u);
+  for (const FPoint& p : std::get<Matrix>(r.value)[0].points) EXPECT_NEAR(p.v, 1.0 / 15, 1e-9);
+}
+
+TEST_F(EngineOnSmallHead, ExtremeOffsetsAndTimesDoNotOverflow) {
+  Engine engine;
+  auto r = engine.Instant(*querier_, "rate(node_temp[10000y] offset -10000y)", 0);
+  EXPECT_FALSE(r.error);
+  r = engine.Range(*querier_, "node_temp", std::numeric_limits<int64_t>::min() / 2,
+                   std::numeric_limits<int64_t>::max() / 2, 1);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->kind, QueryErrorKind::kBadData);
 }
 
 }  // namespace
