@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "query/parser.h"
 #include "query/printer.h"
@@ -59,15 +60,14 @@ void InvalidParam(HttpResponse& res, std::string_view name, std::string_view why
   BadData(res, message);
 }
 
-// Writes {"status":"success","data":<data>[,"warnings":[...]]}; `data` is raw JSON.
-void WriteSuccess(HttpResponse& res, std::string_view data,
+// {"status":"success","data":<what append_data writes>[,"warnings":[...]]}.
+template <typename AppendData>
+void WriteSuccess(HttpResponse& res, AppendData&& append_data,
                   const std::vector<std::string>& warnings) {
   res.status = 200;
   res.content_type = "application/json";
-  res.body.clear();
-  res.body.reserve(data.size() + 64);
   res.body = R"({"status":"success","data":)";
-  res.body += data;
+  append_data(res.body);  // straight into the body: a large matrix is written once
   if (!warnings.empty()) {
     res.body += R"(,"warnings":[)";
     for (size_t i = 0; i < warnings.size(); ++i) {
@@ -190,9 +190,8 @@ void Evaluate(QuerySlots& slots, const query::Engine& engine, Clock::time_point 
   }
   query::QueryResult result = eval(*use, *querier);
   if (result.error) return WriteQueryError(res, result.error->kind, result.error->message);
-  std::string data;
-  AppendQueryData(data, result.value);
-  WriteSuccess(res, data, result.warnings);
+  WriteSuccess(
+      res, [&](std::string& out) { AppendQueryData(out, result.value); }, result.warnings);
 }
 
 }  // namespace
@@ -261,9 +260,8 @@ void QueryApi::Range(const HttpRequest& req, HttpResponse& res) {
 void QueryApi::Format(const HttpRequest& req, HttpResponse& res) {
   Result<query::ExprPtr> parsed = query::ParseExpr(req.Param("query"));
   if (!parsed.ok()) return InvalidParam(res, "query", parsed.status().message());
-  std::string data;
-  AppendJsonString(data, query::Prettify(**parsed));
-  WriteSuccess(res, data, {});
+  std::string pretty = query::Prettify(**parsed);
+  WriteSuccess(res, [&](std::string& out) { AppendJsonString(out, pretty); }, {});
 }
 
 std::shared_ptr<QueryApi> RegisterQueryApi(HttpServer& server, QuerierFactory querier,

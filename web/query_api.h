@@ -35,8 +35,8 @@
 namespace andon::web {
 
 struct QueryApiOptions {
-  int max_concurrency = 20;         // --query.max-concurrency
-  std::function<int64_t()> now_ms;  // the default `time`; the system clock when empty
+  int max_concurrency = 20;                   // --query.max-concurrency
+  std::function<int64_t()> now_ms = nullptr;  // default `time`; system clock when empty
 };
 
 // A counting semaphore whose waits end at a deadline or at Shutdown().
