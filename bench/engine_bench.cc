@@ -6,13 +6,15 @@
 //
 // For a side-by-side run against Prometheus 2.42, `engine_bench --write_om=<file> [--instances=N]`
 // writes the same data as OpenMetrics (feed it to `promtool tsdb create-blocks-from
-// openmetrics`) and exits; docs/promql.md shows the whole procedure.
+// openmetrics`) and exits; docs/promql.md shows the whole procedure. `--eval_stdin` runs the
+// range queries read from stdin over the same data and prints their results.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <random>
@@ -214,6 +216,34 @@ int WriteOpenMetrics(const char* path, int instances) {
   return 0;
 }
 
+// Reads queries from stdin, one a line, and prints each range query's result over the
+// benchmark's data (`R <labels> <t> <value>` lines, then `E <error>` or `.`), for comparing
+// results with Prometheus's.
+int EvalQueries(int instances) {
+  Head* head = SharedHead(instances);
+  query::Engine engine;
+  const int64_t end = kStart + (kSamples - 1) * kStep;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.empty()) continue;
+    auto q = head->NewQuerier();
+    auto r = engine.Range(*q, line, kStart, end, kStep);
+    std::printf("Q %s\n", line.c_str());
+    if (r.error) {
+      std::printf("E %s\n", r.error->message.c_str());
+      continue;
+    }
+    for (const auto& s : std::get<query::Matrix>(r.value)) {
+      for (const auto& p : s.points) {
+        std::printf("R %s %lld %.17g\n", s.metric.ToString().c_str(), static_cast<long long>(p.t),
+                    p.v);
+      }
+    }
+    std::printf(".\n");
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace andon
 
@@ -226,6 +256,9 @@ int main(int argc, char** argv) {
     if (std::strncmp(argv[i], "--write_om=", 11) == 0) {
       return andon::WriteOpenMetrics(argv[i] + 11, instances);
     }
+  }
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--eval_stdin") == 0) return andon::EvalQueries(instances);
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -858,7 +858,6 @@ class Evaluator {
     };
     std::vector<Group> groups;
     std::unordered_map<uint64_t, size_t> index;
-    static const std::string kLe = "le";
     for (size_t i = 0; i < in.size(); ++i) {
       double upper;
       if (!ParseGoFloat(in[i].metric.Get("le"), &upper)) continue;

@@ -10,6 +10,10 @@
 // samples, or an execution error (e.g. "vector cannot contain metrics with the same
 // labelset") each come back as a QueryError whose kind maps to the API's errorType.
 //
+// Evaluation runs each node once over the whole grid of steps (docs/promql.md,
+// "Evaluation"): selectors read each series once per query, range functions slide their
+// windows over the decoded samples, aggregations group by hashes computed once per series.
+//
 // Thread-safety: an Engine is immutable after construction and may run many queries at
 // once; each query uses its own Querier from one thread.
 #pragma once
@@ -27,10 +31,12 @@
 namespace andon::query {
 
 struct EngineOptions {
-  int64_t lookback_delta_ms = 5 * 60 * 1000;    // --query.lookback-delta
-  int64_t timeout_ms = 2 * 60 * 1000;           // --query.timeout
-  int64_t max_samples = 50'000'000;             // --query.max-samples: points held at once
-  int64_t max_points_per_series = 11'000;       // range queries: (end-start)/step+1 limit
+  int64_t lookback_delta_ms = 5 * 60 * 1000;  // --query.lookback-delta
+  int64_t timeout_ms = 2 * 60 * 1000;         // --query.timeout
+  // --query.max-samples: points held at once (the decoded samples of the series being
+  // read, plus one point per step for each intermediate series or group kept in memory).
+  int64_t max_samples = 50'000'000;
+  int64_t max_points_per_series = 11'000;        // range queries: (end-start)/step+1 limit
   int64_t default_subquery_step_ms = 60 * 1000;  // [5m:] uses this step (Prometheus 1m)
 };
 

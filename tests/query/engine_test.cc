@@ -6,10 +6,14 @@
 
 #include <atomic>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <regex>
 #include <string>
 #include <variant>
 
+#include "query/parser.h"
 #include "tsdb/head.h"
 
 namespace andon::query {
@@ -267,6 +271,56 @@ TEST_F(EngineOnSmallHead, ExtremeOffsetsAndTimesDoNotOverflow) {
                    std::numeric_limits<int64_t>::max() / 2, 1);
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->kind, QueryErrorKind::kBadData);
+}
+
+// Every expression of the upstream scripts, and mutations of them that still parse, run as
+// instant and range queries over this head: each returns a value or an error, never crashes
+// (run under ASan/UBSan too).
+TEST_F(EngineOnSmallHead, ScriptExpressionsAndMutationsNeverCrash) {
+  std::filesystem::path dir = std::filesystem::path(ANDON_SHARED_DIR) / "conformance" / "promql";
+  ASSERT_TRUE(std::filesystem::is_directory(dir));
+  std::vector<std::string> exprs;
+  const std::regex header(R"(^\s*eval\S*\s+instant\s+at\s+\S+\s+(.+?)\s*$)");
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".test") continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    std::smatch m;
+    while (std::getline(in, line)) {
+      if (std::regex_match(line, m, header)) exprs.push_back(m[1].str());
+    }
+  }
+  ASSERT_GT(exprs.size(), 500u);
+  EngineOptions o;
+  o.max_samples = 200'000;
+  Engine engine(o);
+  size_t ok = 0;
+  size_t errors = 0;
+  auto run = [&](const std::string& q) {
+    for (int64_t t : {0LL, 1800000LL}) {
+      auto r = engine.Instant(*querier_, q, t);
+      r.error ? ++errors : ++ok;
+    }
+    auto r = engine.Range(*querier_, q, 0, 3600000, 60000);
+    r.error ? ++errors : ++ok;
+  };
+  const std::string renames[][2] = {{"metric", "http_requests_total"},
+                                    {"http_requests", "http_requests_total"},
+                                    {"foo", "node_temp"}};
+  for (std::string e : exprs) {
+    run(e);
+    for (const auto& rn : renames) {
+      size_t pos = e.find(rn[0]);
+      if (pos != std::string::npos) e.replace(pos, rn[0].size(), rn[1]);
+    }
+    run(e);
+    for (size_t i = 1; i < e.size(); i += 7) {
+      std::string cut = e.substr(0, i) + e.substr(i + 1);
+      if (ParseExpr(cut).ok()) run(cut);
+    }
+  }
+  EXPECT_GT(ok, 1000u);
+  EXPECT_GT(errors, 0u);
 }
 
 }  // namespace
