@@ -5,6 +5,7 @@
 // `andon tsdb import openmetrics FILE [DATA_DIR]` (cmd/tsdb_import.h), `andon --version`.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -27,8 +28,10 @@
 #include "common/process_metrics.h"
 #include "common/text_exposition_writer.h"
 #include "common/yaml_reader.h"
+#include "query/engine.h"
 #include "tsdb/db.h"
 #include "web/http_server.h"
+#include "web/query_api.h"
 #include "web/series_api.h"
 #include "web/status_api.h"
 
@@ -64,6 +67,10 @@ struct ServeFlags {
   std::string read_timeout = "5m";
   std::string max_connections = "512";
   std::string max_body_bytes = "10485760";
+  std::string query_timeout = "2m";
+  std::string query_max_samples = "50000000";
+  std::string query_lookback_delta = "5m";
+  std::string query_max_concurrency = "20";
   bool enable_lifecycle = false;
   bool help = false;
   bool version = false;
@@ -86,6 +93,15 @@ struct ServeFlags {
                  "How long to retain samples in storage.");
     flags.String("storage.tsdb.retention.size", &retention_size,
                  "Maximum number of bytes that can be stored for blocks (0 = no limit).");
+    flags.String("query.timeout", &query_timeout,
+                 "Maximum time a query may take before being aborted.");
+    flags.String("query.max-samples", &query_max_samples,
+                 "Maximum number of samples a single query can load into memory.");
+    flags.String("query.lookback-delta", &query_lookback_delta,
+                 "The maximum lookback duration for retrieving metrics during expression "
+                 "evaluations.");
+    flags.String("query.max-concurrency", &query_max_concurrency,
+                 "Maximum number of queries executed concurrently.");
     flags.String("log.level", &log_level,
                  "Only log messages with the given severity or above: debug, info, warn, "
                  "error.");
@@ -185,6 +201,43 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
     return 2;
   }
 
+  query::EngineOptions engine_options;
+  int query_max_concurrency = 0;
+  {
+    auto timeout = ParseDurationMs(flags.query_timeout);
+    auto lookback = ParseDurationMs(flags.query_lookback_delta);
+    if (!timeout.ok() || *timeout <= 0) {
+      std::fprintf(stderr, "andon: --query.timeout: invalid duration \"%s\"\n",
+                   flags.query_timeout.c_str());
+      return 2;
+    }
+    if (!lookback.ok() || *lookback <= 0) {
+      std::fprintf(stderr, "andon: --query.lookback-delta: invalid duration \"%s\"\n",
+                   flags.query_lookback_delta.c_str());
+      return 2;
+    }
+    engine_options.timeout_ms = *timeout;
+    engine_options.lookback_delta_ms = *lookback;
+    try {
+      size_t used = 0;
+      engine_options.max_samples = std::stoll(flags.query_max_samples, &used);
+      if (used != flags.query_max_samples.size() || engine_options.max_samples <= 0) throw 0;
+    } catch (...) {
+      std::fprintf(stderr, "andon: --query.max-samples: not a positive number: %s\n",
+                   flags.query_max_samples.c_str());
+      return 2;
+    }
+    try {
+      size_t used = 0;
+      query_max_concurrency = std::stoi(flags.query_max_concurrency, &used);
+      if (used != flags.query_max_concurrency.size() || query_max_concurrency <= 0) throw 0;
+    } catch (...) {
+      std::fprintf(stderr, "andon: --query.max-concurrency: not a positive number: %s\n",
+                   flags.query_max_concurrency.c_str());
+      return 2;
+    }
+  }
+
   ConfigHolder config(flags.config_file);
   if (Status s = config.Load(); !s.ok()) {
     LogError("main", "error loading config", {{"file", flags.config_file}, {"err", s.message()}});
@@ -252,6 +305,10 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   opts.listen_address = flags.listen_address;
   opts.read_timeout = std::chrono::milliseconds(*read_timeout);
   opts.max_body_bytes = max_body;
+  // Queries block the thread that serves them; enough threads that max-concurrency
+  // evaluations still leave some for health checks, scrapes of /metrics and the rest.
+  opts.threads = std::max(opts.threads, query_max_concurrency + 2);
+  const query::Engine engine(engine_options);  // outlives the server's handlers
   web::HttpServer server(opts);
   server.SetObserver([&](std::string_view handler, int code, double secs) {
     (*requests)->WithLabels({std::to_string(code), std::string(handler)}).Inc();
@@ -274,6 +331,9 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   web::RegisterStatusApi(server, std::move(sources));
   web::RegisterSeriesApi(server,
                          [&db](int64_t mint, int64_t maxt) { return db->NewQuerier(mint, maxt); });
+  std::shared_ptr<web::QueryApi> query_api = web::RegisterQueryApi(
+      server, [&db](int64_t mint, int64_t maxt) { return db->NewQuerier(mint, maxt); }, engine,
+      {.max_concurrency = query_max_concurrency});
 
   if (Status s = server.Start(); !s.ok()) {
     LogError("main", "cannot start web server", {{"err", s.message()}});
@@ -300,6 +360,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   signals_ioc.run();
 
   ready = false;
+  query_api->Shutdown();  // queries in flight end as canceled instead of holding the stop
   server.Stop();
   if (Status s = db->Close(); !s.ok()) {
     LogError("main", "closing storage failed", {{"err", s.message()}});

@@ -5,8 +5,10 @@ namespace andon::web {
 void WriteApiSuccess(HttpResponse& res, const nlohmann::json& data) {
   res.status = 200;
   res.content_type = "application/json";
-  nlohmann::json j = {{"status", "success"}, {"data", data}};
-  res.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Prometheus's field order: "status" before "data" (a json object would sort them).
+  res.body = R"({"status":"success","data":)";
+  res.body += data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  res.body += '}';
 }
 
 void WriteApiError(HttpResponse& res, ApiError type, std::string_view message) {

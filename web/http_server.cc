@@ -5,10 +5,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <mutex>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "common/logger.h"
+#include "web/query_json.h"
 
 namespace andon::web {
 namespace {
@@ -73,8 +74,12 @@ void SetJsonError(HttpResponse& res, int status, std::string_view error_type,
                   std::string_view message) {
   res.status = status;
   res.content_type = "application/json";
-  nlohmann::json j = {{"status", "error"}, {"errorType", error_type}, {"error", message}};
-  res.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Prometheus's field order and Go's string escaping, byte for byte.
+  res.body = R"({"status":"error","errorType":)";
+  AppendJsonString(res.body, error_type);
+  res.body += R"(,"error":)";
+  AppendJsonString(res.body, message);
+  res.body += '}';
 }
 
 Result<std::pair<std::string, uint16_t>> SplitListenAddress(const std::string& address) {

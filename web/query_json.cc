@@ -3,14 +3,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 
 namespace andon::web {
 namespace {
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 void AppendMetric(std::string& out, const Labels& metric) {
   out += '{';
@@ -25,9 +20,30 @@ void AppendMetric(std::string& out, const Labels& metric) {
   out += '}';
 }
 
-void AppendPoint(std::string& out, int64_t t, double v) {
+// Vector and matrix points: Prometheus's jsonutil.MarshalTimestamp writes a fraction as
+// exactly three digits ("1.500"), unlike the plain float of scalars and strings ("1.5").
+void AppendPointTimestamp(std::string& out, int64_t ms) {
+  uint64_t abs = static_cast<uint64_t>(ms);
+  if (ms < 0) {
+    out += '-';
+    abs = uint64_t{0} - abs;  // unsigned arithmetic keeps INT64_MIN well defined
+  }
+  out += std::to_string(abs / 1000);
+  unsigned frac = static_cast<unsigned>(abs % 1000);
+  if (frac == 0) return;
+  const char digits[4] = {'.', static_cast<char>('0' + frac / 100),
+                          static_cast<char>('0' + frac / 10 % 10),
+                          static_cast<char>('0' + frac % 10)};
+  out.append(digits, 4);
+}
+
+void AppendPoint(std::string& out, int64_t t, double v, bool fixed_fraction) {
   out += '[';
-  AppendTimestamp(out, t);
+  if (fixed_fraction) {
+    AppendPointTimestamp(out, t);
+  } else {
+    AppendTimestamp(out, t);
+  }
   out += ",\"";
   AppendSampleValue(out, v);
   out += "\"]";
@@ -35,15 +51,102 @@ void AppendPoint(std::string& out, int64_t t, double v) {
 
 }  // namespace
 
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    // A multi-byte sequence: copied when valid UTF-8, else one U+FFFD per bad byte (Go).
+    size_t len = c >= 0xF8 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    uint32_t cp = len == 4 ? c & 0x07 : len == 3 ? c & 0x0F : c & 0x1F;
+    bool valid = len != 0 && i + len <= s.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) valid = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (valid) {
+      constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      valid = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (!valid) {
+      out += "\\ufffd";
+      ++i;
+    } else if (cp == 0x2028 || cp == 0x2029) {
+      out += cp == 0x2028 ? "\\u2028" : "\\u2029";
+      i += len;
+    } else {
+      out.append(s.data() + i, len);
+      i += len;
+    }
+  }
+  out += '"';
+}
+
 void AppendSampleValue(std::string& out, double v) {
   if (std::isnan(v)) {
     out += "NaN";
   } else if (std::isinf(v)) {
     out += v > 0 ? "+Inf" : "-Inf";
   } else {
-    char buf[400];  // the longest fixed form of a double is ~330 chars
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-    out.append(buf, ec == std::errc() ? end : buf);
+    // Go prints the shortest round-trip digits, padded with zeros to fixed notation
+    // (2^70 is "1180591620717411300000"); to_chars(fixed) would print the exact value.
+    // So take the shortest digits from the scientific form and place the point by hand.
+    char sci[40];
+    auto [end, ec] = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+    if (ec != std::errc()) return;
+    const char* p = sci;
+    if (*p == '-') out += *p++;
+    char digits[24];
+    int n = 0;
+    for (; p < end && *p != 'e'; ++p) {
+      if (*p != '.') digits[n++] = *p;
+    }
+    int exp = 0;
+    std::from_chars(p + 1 + (p[1] == '+'), end, exp);  // "e+21" / "e-07"
+    int point = exp + 1;                               // digits before the decimal point
+    if (point <= 0) {
+      out += "0.";
+      out.append(static_cast<size_t>(-point), '0');
+      out.append(digits, static_cast<size_t>(n));
+    } else if (point >= n) {
+      out.append(digits, static_cast<size_t>(n));
+      out.append(static_cast<size_t>(point - n), '0');
+    } else {
+      out.append(digits, static_cast<size_t>(point));
+      out += '.';
+      out.append(digits + point, static_cast<size_t>(n - point));
+    }
   }
 }
 
@@ -73,7 +176,7 @@ void AppendQueryData(std::string& out, const query::Value& value) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, query::Scalar>) {
           out += R"({"resultType":"scalar","result":)";
-          AppendPoint(out, v.t, v.v);
+          AppendPoint(out, v.t, v.v, false);
         } else if constexpr (std::is_same_v<T, query::String>) {
           out += R"({"resultType":"string","result":[)";
           AppendTimestamp(out, v.t);
@@ -87,7 +190,7 @@ void AppendQueryData(std::string& out, const query::Value& value) {
             out += R"({"metric":)";
             AppendMetric(out, v[i].metric);
             out += R"(,"value":)";
-            AppendPoint(out, v[i].t, v[i].v);
+            AppendPoint(out, v[i].t, v[i].v, true);
             out += '}';
           }
           out += ']';
@@ -100,7 +203,7 @@ void AppendQueryData(std::string& out, const query::Value& value) {
             out += R"(,"values":[)";
             for (size_t k = 0; k < v[i].points.size(); ++k) {
               if (k != 0) out += ',';
-              AppendPoint(out, v[i].points[k].t, v[i].points[k].v);
+              AppendPoint(out, v[i].points[k].t, v[i].points[k].v, true);
             }
             out += "]}";
           }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "query/value.h"
 
@@ -17,10 +18,17 @@ namespace andon::web {
 // Appends the "data" object of a query response (resultType + result).
 void AppendQueryData(std::string& out, const query::Value& value);
 
+// `s` as a JSON string the way Go's encoding/json writes it (Prometheus's encoder): <, >
+// and & as \u003c \u003e \u0026, other control bytes as \u00XX except \n \r \t, U+2028
+// and U+2029 escaped, each byte of invalid UTF-8 as \ufffd.
+void AppendJsonString(std::string& out, std::string_view s);
+
 // Go's strconv.FormatFloat(v, 'f', -1, 64), as the API prints sample values.
 void AppendSampleValue(std::string& out, double v);
 
-// Milliseconds as float seconds ("1700000000", "1700000000.5", "-0.001").
+// Milliseconds as float seconds ("1700000000", "1700000000.5", "-0.001"), as scalar and
+// string results print their time. Vector and matrix points print a fraction as exactly
+// three digits ("1700000000.500"), as Prometheus's jsonutil.MarshalTimestamp does.
 void AppendTimestamp(std::string& out, int64_t ms);
 
 }  // namespace andon::web

@@ -67,7 +67,7 @@ TEST_F(HttpServerTest, RoutesPrefixesAndAnswers404And405And500AsJson) {
   auto boom = HttpGet(port_, "/throws");
   EXPECT_EQ(boom.status, 500);
   EXPECT_NE(boom.body.find("boom"), std::string::npos);
-  EXPECT_EQ(HttpGet(port_, "/api").body, R"({"data":{"a":1},"status":"success"})");
+  EXPECT_EQ(HttpGet(port_, "/api").body, R"({"status":"success","data":{"a":1}})");
   // The server survived the throwing handler.
   EXPECT_EQ(HttpGet(port_, "/echo").status, 200);
 }
