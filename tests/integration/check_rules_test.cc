@@ -308,6 +308,15 @@ TEST_F(CheckRulesTest, StandardInputIsCheckedWhenNoFileIsGiven) {
   EXPECT_EQ(ReadFile(dir_ / "out"), "Checking standard input\n  SUCCESS: 1 rules found\n\n");
 }
 
+TEST_F(CheckRulesTest, ShippedExampleConfigsAreValid) {
+  for (const char* example : {"examples/kubernetes.yml"}) {
+    Outcome got = Andon({"check", "config", example}, ANDON_SOURCE_DIR);
+    EXPECT_EQ(got.code, 0) << example << "\n" << got.out << got.err;
+    EXPECT_THAT(got.out, HasSubstr(std::string(" SUCCESS: ") + example +
+                                   " is valid config file syntax\n"));
+  }
+}
+
 TEST_F(CheckRulesTest, CheckConfigAlsoChecksTheRuleFilesItReferences) {
   fs::path folder = kConformance / "promtool";
   // Upstream: exit 0 without --lint-fatal, 3 with it (the rule file has a duplicate alert).
