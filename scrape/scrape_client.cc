@@ -204,7 +204,8 @@ class ScrapeClient::Impl : public std::enable_shared_from_this<ScrapeClient::Imp
       return Status::Unavailable(GetPrefix() + "malformed HTTP response (" + ec.message() + ")");
     }
     if (during == "dial") {
-      return Status::Unavailable(GetPrefix() + "dial tcp " + host_port_ +
+      // Go names the resolved address it dialled.
+      return Status::Unavailable(GetPrefix() + "dial tcp " + dialled_ +
                                  ": connect: " + LowerFirst(ec.message()));
     }
     return Status::Unavailable(GetPrefix() + std::string(during) + ": " + LowerFirst(ec.message()));
@@ -223,6 +224,13 @@ class ScrapeClient::Impl : public std::enable_shared_from_this<ScrapeClient::Imp
       co_return TransportError(beast::error::timeout, "dial");
     }
     ++connections_opened_;
+    if (endpoints.begin() != endpoints.end()) {
+      tcp::endpoint ep = endpoints.begin()->endpoint();
+      std::string ip = ep.address().to_string();
+      dialled_ = (ep.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(ep.port());
+    } else {
+      dialled_ = host_port_;
+    }
     if (tls_enabled_) {
       tls_.emplace(ex_, *tls_ctx_);
       tls_->next_layer().expires_at(deadline);
@@ -394,6 +402,7 @@ class ScrapeClient::Impl : public std::enable_shared_from_this<ScrapeClient::Imp
   uint64_t limit_;
   bool tls_enabled_ = false;
   std::string host_port_, host_, port_, target_;
+  std::string dialled_;  // the address of the last dial, for errors
   std::shared_ptr<ssl::context> tls_ctx_;
   std::string basic_header_;
 
