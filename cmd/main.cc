@@ -29,11 +29,14 @@
 #include "common/text_exposition_writer.h"
 #include "common/yaml_reader.h"
 #include "query/engine.h"
+#include "scrape/kubernetes_discovery.h"
+#include "scrape/scrape_manager.h"
 #include "tsdb/db.h"
 #include "web/http_server.h"
 #include "web/query_api.h"
 #include "web/series_api.h"
 #include "web/status_api.h"
+#include "web/targets_api.h"
 
 #ifndef ANDON_REVISION
 #define ANDON_REVISION "unknown"
@@ -173,6 +176,25 @@ web::TsdbStatus TsdbStatusOf(const DbStats& st) {
   return out;
 }
 
+// Where the server is externally reachable, for the targets API's globalUrl: from
+// --web.external-url, else this host's name and the listen port (as Prometheus).
+web::GlobalUrlOptions GlobalUrlOptionsOf(const ServeFlags& flags) {
+  web::GlobalUrlOptions o;
+  auto listen = web::SplitListenAddress(flags.listen_address);
+  if (listen.ok()) o.listen_port = std::to_string(listen->second);
+  std::string url = flags.external_url;
+  if (size_t p = url.find("://"); p != std::string::npos) {
+    o.scheme = url.substr(0, p);
+    std::string rest = url.substr(p + 3);
+    o.host = rest.substr(0, rest.find('/'));
+    return o;
+  }
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "localhost");
+  o.host = std::string(host) + ":" + o.listen_port;
+  return o;
+}
+
 int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   auto retention = ParseDurationMs(flags.retention_time);
   if (!retention.ok()) {
@@ -286,10 +308,14 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   };
   record_reload();
 
+  // Scraping: one pool per scrape_config, on its own threads; reloads re-apply the config.
+  scrape::ScrapeManager scrape_manager(*db, scrape::ScrapeManagerOptions{});
+
   std::mutex reload_mu;
   auto reload = [&]() -> Status {
     std::lock_guard lock(reload_mu);
     Status s = config.Load();
+    if (s.ok()) s = scrape_manager.ApplyConfig(*config.current());
     record_reload();
     if (s.ok()) {
       LogInfo("main", "completed loading of configuration file", {{"file", flags.config_file}});
@@ -335,8 +361,14 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
       server, [&db](int64_t mint, int64_t maxt) { return db->NewQuerier(mint, maxt); }, engine,
       {.max_concurrency = query_max_concurrency});
 
+  web::RegisterTargetsApi(server, scrape_manager, GlobalUrlOptionsOf(flags));
+
   if (Status s = server.Start(); !s.ok()) {
     LogError("main", "cannot start web server", {{"err", s.message()}});
+    return 1;
+  }
+  if (Status s = scrape_manager.ApplyConfig(*config.current()); !s.ok()) {
+    LogError("main", "starting scrape manager failed", {{"err", s.message()}});
     return 1;
   }
   ready = true;
@@ -362,6 +394,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   ready = false;
   query_api->Shutdown();  // queries in flight end as canceled instead of holding the stop
   server.Stop();
+  scrape_manager.Stop();  // before the Db closes: loops stop appending
   if (Status s = db->Close(); !s.ok()) {
     LogError("main", "closing storage failed", {{"err", s.message()}});
     return 1;

@@ -262,10 +262,10 @@ class Evaluator {
   // --- limits -----------------------------------------------------------------------
   void Check() {
     if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
-      throw EvalError{QueryErrorKind::kCanceled, "query was canceled in query execution"};
+      throw EvalError{QueryErrorKind::kCanceled, "query was canceled in expression evaluation"};
     }
     if (++checks_ % 16 == 0 && std::chrono::steady_clock::now() > deadline_) {
-      throw EvalError{QueryErrorKind::kTimeout, "query timed out in query execution"};
+      throw EvalError{QueryErrorKind::kTimeout, "query timed out in expression evaluation"};
     }
   }
   void CheckNow() {

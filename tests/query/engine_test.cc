@@ -135,7 +135,7 @@ TEST_F(EngineOnSmallHead, ZeroTimeoutEndsWithTimeout) {
   auto r = engine.Range(*querier_, "sum(rate(http_requests_total[5m]))", 0, 3600000, 15000);
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->kind, QueryErrorKind::kTimeout);
-  EXPECT_EQ(r.error->message, "query timed out in query execution");
+  EXPECT_EQ(r.error->message, "query timed out in expression evaluation");
 }
 
 TEST_F(EngineOnSmallHead, BadRangesAreBadData) {
