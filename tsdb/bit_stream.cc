@@ -70,7 +70,7 @@ uint64_t BitReader::ReadUvarint() {
   return 0;
 }
 
-int BitReader::ReadUnary(int max) {
+int BitReader::ReadUnarySlow(int max) {
   int ones = 0;
   while (ones < max) {
     if (pos_ >= end_) {

@@ -61,10 +61,12 @@ struct ValueState {
   uint64_t mean = 0;              // decaying mean of deltas of m (two's complement)
   uint32_t cost[3] = {0, 0, 0};   // decaying residual widths: delta, delta-of-delta, mean
   uint32_t recent_same = 0xffff;  // one bit per recent sample: value unchanged
+  int recent_same_count = 16;     // popcount(recent_same), kept up to date by the codec
   int run_width = 0;              // width of the next unchanged-run length field
   uint64_t rice_sum = 0;          // adaptive Rice parameter: mean residual over recent samples
   uint32_t rice_count = 0;
-  int lead = -1;  // XOR window (-1: none yet)
+  int rice_k = 0;  // the Rice parameter rice_sum/rice_count gives (cached)
+  int lead = -1;   // XOR window (-1: none yet)
   int trail = 0;
 };
 
