@@ -59,10 +59,7 @@ class BitReader {
   // Reads `n` bits (0 <= n <= 64). Past the end: returns 0 and sets the error flag.
   uint64_t ReadBits(int n) {
     if (n == 0) return 0;
-    if (n > 56) {
-      uint64_t hi = ReadBits(n - 32);
-      return (hi << 32) | ReadBits(32);
-    }
+    if (n > 56) return ReadWideBits(n);  // out of line, so that this stays inlinable
     if (pos_ + n > end_) {
       error_ = true;
       pos_ = end_;
@@ -111,6 +108,7 @@ class BitReader {
     return v;
   }
   uint64_t ReadSlow(int n) const;
+  uint64_t ReadWideBits(int n);
   int ReadUnarySlow(int max);
 
   std::span<const uint8_t> data_;

@@ -387,7 +387,7 @@ void ChunkAppender::AppendValue(double v) {
 
 ChunkIterator::ChunkIterator(std::span<const uint8_t> chunk)
     : xor_(!chunk.empty() && chunk[0] == static_cast<uint8_t>(ChunkEncoding::kXor)),
-      xor_it_(xor_ ? chunk : std::span<const uint8_t>()) {
+      xor_it_(xor_ ? XorChunkIterator(chunk) : XorChunkIterator()) {  // idle: no status built
   if (xor_) return;
   if (chunk.size() < kChunkHeaderSize) {
     Fail("shorter than its header");
