@@ -468,7 +468,7 @@ class Evaluator {
   void Decode(const Series& s, std::vector<Sample>& buf) {
     buf.clear();
     auto it = s.Iterator();
-    while (it->Next()) buf.push_back(it->At());
+    it->ReadAll(&buf);
     Status st = it->Err();
     if (!st.ok()) throw EvalError{QueryErrorKind::kInternal, st.message()};
   }
@@ -532,13 +532,10 @@ class Evaluator {
         Check();
         const Series& s = set->At();
         pts_.clear();
-        auto it = s.Iterator();
-        while (it->Next()) {
-          const Sample sm = it->At();
+        Decode(s, buf_);
+        for (const Sample& sm : buf_) {
           if (!IsStaleNaN(sm.v)) pts_.push_back(FPoint{sm.t, sm.v});
         }
-        Status ist = it->Err();
-        if (!ist.ok()) throw EvalError{QueryErrorKind::kInternal, ist.message()};
         const int64_t loaded = static_cast<int64_t>(pts_.size());
         Account(loaded);
         fn(s.labels(), std::span<const FPoint>(pts_), w);

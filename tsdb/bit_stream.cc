@@ -58,6 +58,11 @@ uint64_t BitReader::ReadSlow(int n) const {
   return v;
 }
 
+uint64_t BitReader::ReadWideBits(int n) {
+  uint64_t hi = ReadBits(n - 32);
+  return (hi << 32) | ReadBits(32);
+}
+
 uint64_t BitReader::ReadUvarint() {
   uint64_t value = 0;
   for (int shift = 0; shift < 70; shift += 7) {
@@ -70,7 +75,7 @@ uint64_t BitReader::ReadUvarint() {
   return 0;
 }
 
-int BitReader::ReadUnary(int max) {
+int BitReader::ReadUnarySlow(int max) {
   int ones = 0;
   while (ones < max) {
     if (pos_ >= end_) {

@@ -12,8 +12,10 @@
 // thread-safe.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -57,10 +59,7 @@ class BitReader {
   // Reads `n` bits (0 <= n <= 64). Past the end: returns 0 and sets the error flag.
   uint64_t ReadBits(int n) {
     if (n == 0) return 0;
-    if (n > 56) {
-      uint64_t hi = ReadBits(n - 32);
-      return (hi << 32) | ReadBits(32);
-    }
+    if (n > 56) return ReadWideBits(n);  // out of line, so that this stays inlinable
     if (pos_ + n > end_) {
       error_ = true;
       pos_ = end_;
@@ -80,7 +79,20 @@ class BitReader {
   // Reads what BitWriter::WriteUvarint wrote; more than 10 groups sets the error flag.
   uint64_t ReadUvarint();
   // Counts 1 bits up to the first 0 (consumed), at most `max` ones (then no 0 is consumed).
-  int ReadUnary(int max);
+  // Inline fast path: with 8 bytes readable from the current byte, at least 57 bits are
+  // visible at once, enough for any max <= 56.
+  int ReadUnary(int max) {
+    if (max <= 56 && (pos_ >> 3) + 8 <= data_.size()) {
+      int ones = std::countl_one(Load64(pos_ >> 3) << (pos_ & 7));
+      if (ones >= max) {
+        pos_ += static_cast<size_t>(max);
+        return max;
+      }
+      pos_ += static_cast<size_t>(ones) + 1;
+      return ones;
+    }
+    return ReadUnarySlow(max);
+  }
 
   bool ok() const { return !error_; }
   void SetError() { error_ = true; }
@@ -88,12 +100,16 @@ class BitReader {
   size_t bits_left() const { return end_ - pos_; }
 
  private:
+  // Big-endian load of the 8 bytes at `byte` (the caller has checked they exist).
   uint64_t Load64(size_t byte) const {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | data_[byte + i];
+    uint64_t v;
+    std::memcpy(&v, data_.data() + byte, sizeof(v));
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
     return v;
   }
   uint64_t ReadSlow(int n) const;
+  uint64_t ReadWideBits(int n);
+  int ReadUnarySlow(int max);
 
   std::span<const uint8_t> data_;
   size_t pos_ = 0;

@@ -86,30 +86,41 @@ uint64_t Pow10Wrapping(int e) {
 
 // ---- state evolution shared by encoder and decoder ----
 
-uint64_t Prediction(const ValueState& s) {
+[[gnu::always_inline]] inline uint64_t Prediction(const ValueState& s) {
   int best = 0;
   if (s.cost[1] < s.cost[best]) best = 1;
   if (s.cost[2] < s.cost[best]) best = 2;
   return best == 0 ? 0 : best == 1 ? s.d : s.mean;
 }
 
-int RiceParam(const ValueState& s) {
-  if (s.rice_count == 0) return 0;
-  uint64_t q = (s.rice_sum + s.rice_count - 1) / s.rice_count;
-  return q <= 1 ? 0 : BitWidth(q - 1);
+// The Rice parameter: the width of ceil(mean residual) - 1 over recent samples (0 before any).
+// Cached in s.rice_k by UpdateRice, the only place its inputs change, so the decoder pays for
+// the division once per coded residual rather than twice per sample.
+[[gnu::always_inline]] inline int RiceParam(const ValueState& s) { return s.rice_k; }
+
+// Width of ceil(sum / count) - 1, 0 if that quotient is <= 1, without dividing: the smallest
+// k >= 0 with sum <= count << k. With count in [2^(a-1), 2^a) and sum in [2^(b-1), 2^b),
+// k = b - a is either it or one short (count << (b - a + 1) >= 2^b > sum). count >= 1,
+// sum < 2^45 (kRiceCap * kRiceWindow), so nothing overflows.
+[[gnu::always_inline]] inline int RiceParamOf(uint64_t sum, uint64_t count) {
+  if (sum <= count) return 0;
+  int k = BitWidth(sum) - BitWidth(count);
+  if ((count << k) < sum) ++k;
+  return k;
 }
 
-void UpdateRice(ValueState& s, uint64_t u) {
+[[gnu::always_inline]] inline void UpdateRice(ValueState& s, uint64_t u) {
   s.rice_sum += u < kRiceCap ? u : kRiceCap;
   if (++s.rice_count >= kRiceWindow) {
     s.rice_sum >>= 1;
     s.rice_count >>= 1;
   }
+  s.rice_k = RiceParamOf(s.rice_sum, s.rice_count);
 }
 
 uint32_t ResidualWidth(uint64_t e) { return BitWidth(ZigZag(static_cast<int64_t>(e))); }
 
-void UpdateDecimal(ValueState& s, uint64_t m, uint64_t d) {
+[[gnu::always_inline]] inline void UpdateDecimal(ValueState& s, uint64_t m, uint64_t d) {
   uint32_t w[3] = {ResidualWidth(d), ResidualWidth(d - s.d), ResidualWidth(d - s.mean)};
   for (int i = 0; i < 3; ++i) s.cost[i] = s.cost[i] - (s.cost[i] >> 3) + w[i];
   s.mean += static_cast<uint64_t>(static_cast<int64_t>(d - s.mean) >> kMeanShift);
@@ -117,16 +128,17 @@ void UpdateDecimal(ValueState& s, uint64_t m, uint64_t d) {
   s.d = d;
 }
 
-void NoteSame(ValueState& s, bool same) {
+[[gnu::always_inline]] inline void NoteSame(ValueState& s, bool same) {
+  s.recent_same_count += (same ? 1 : 0) - static_cast<int>((s.recent_same >> 15) & 1u);
   s.recent_same = ((s.recent_same << 1) | (same ? 1u : 0u)) & 0xffffu;
 }
 
 // Whether a value starts with a changed/unchanged bit: always in XOR mode; in decimal mode
 // when unchanged values have been frequent enough lately for the bit to pay for itself
 // (it saves about a Rice code on an unchanged value and costs one bit on every other).
-bool PrefixMode(const ValueState& s) {
+[[gnu::always_inline]] inline bool PrefixMode(const ValueState& s) {
   if (!s.decimal) return true;
-  return std::popcount(s.recent_same) * (RiceParam(s) + 1) >= 16;
+  return s.recent_same_count * (RiceParam(s) + 1) >= 16;
 }
 
 void Rescale(ValueState& s, int scale) {
@@ -375,7 +387,7 @@ void ChunkAppender::AppendValue(double v) {
 
 ChunkIterator::ChunkIterator(std::span<const uint8_t> chunk)
     : xor_(!chunk.empty() && chunk[0] == static_cast<uint8_t>(ChunkEncoding::kXor)),
-      xor_it_(xor_ ? chunk : std::span<const uint8_t>()) {
+      xor_it_(xor_ ? XorChunkIterator(chunk) : XorChunkIterator()) {  // idle: no status built
   if (xor_) return;
   if (chunk.size() < kChunkHeaderSize) {
     Fail("shorter than its header");
@@ -400,24 +412,7 @@ bool ChunkIterator::Fail(const char* what) {
   return false;
 }
 
-bool ChunkIterator::Next() {
-  if (xor_) return xor_it_.Next();
-  if (done_) return false;
-  if (read_ >= total_) {
-    if (r_.bits_left() >= 8) return Fail("trailing bytes");
-    if (run_left_ > 0) return Fail("run longer than the chunk");
-    valid_ = false;
-    done_ = true;
-    return false;
-  }
-  if (!ReadTime() || !ReadValue()) return false;
-  if (!r_.ok()) return Fail("truncated");
-  ++read_;
-  valid_ = true;
-  return true;
-}
-
-bool ChunkIterator::ReadTime() {
+[[gnu::always_inline]] inline bool ChunkIterator::ReadTime() {
   if (read_ == 0) {
     ts_.t = UnZigZag(r_.ReadUvarint());
     return true;
@@ -450,7 +445,7 @@ bool ChunkIterator::ReadTime() {
   return true;
 }
 
-bool ChunkIterator::ReadValue() {
+[[gnu::always_inline]] inline bool ChunkIterator::ReadValue() {
   ValueState& s = vs_;
   if (read_ == 0) {
     if (r_.ReadBit()) {
@@ -482,6 +477,23 @@ bool ChunkIterator::ReadValue() {
   if (!ReadChangedValue()) return false;
   NoteSame(s, s.bits == prev_bits);
   v_ = std::bit_cast<double>(s.bits);
+  return true;
+}
+
+bool ChunkIterator::Next() {
+  if (xor_) return xor_it_.Next();
+  if (done_) return false;
+  if (read_ >= total_) {
+    if (r_.bits_left() >= 8) return Fail("trailing bytes");
+    if (run_left_ > 0) return Fail("run longer than the chunk");
+    valid_ = false;
+    done_ = true;
+    return false;
+  }
+  if (!ReadTime() || !ReadValue()) return false;
+  if (!r_.ok()) return Fail("truncated");
+  ++read_;
+  valid_ = true;
   return true;
 }
 

@@ -114,6 +114,14 @@ class SharedSamplesIterator final : public SeriesIterator {
   }
   Sample At() const override { return (*s_)[pos_]; }
   Status Err() const override { return Status::Ok(); }
+  bool ReadAll(std::vector<Sample>* out) override {
+    size_t from = pos_ == kBefore ? 0 : pos_ + 1;
+    if (from < s_->size()) {
+      out->insert(out->end(), s_->begin() + static_cast<std::ptrdiff_t>(from), s_->end());
+    }
+    pos_ = s_->size();
+    return true;
+  }
 
  private:
   static constexpr size_t kBefore = static_cast<size_t>(-1);

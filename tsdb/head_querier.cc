@@ -17,6 +17,46 @@ struct SelectedSeries {
 
 }  // namespace
 
+// Decodes the series' samples in [mint, maxt] under its stripe lock on the first read.
+class HeadSeriesIterator final : public SeriesIterator {
+ public:
+  HeadSeriesIterator(const Head* head, SeriesRef ref, int64_t mint, int64_t maxt)
+      : head_(head), ref_(ref), mint_(mint), maxt_(maxt) {}
+
+  bool Next() override {
+    Load();
+    return it_.Next();
+  }
+  bool Seek(int64_t t) override {
+    Load();
+    return it_.Seek(t);
+  }
+  Sample At() const override { return it_.At(); }
+  Status Err() const override { return Status::Ok(); }
+  bool ReadAll(std::vector<Sample>* out) override {
+    if (loaded_) return it_.ReadAll(out);
+    loaded_ = true;  // it_ stays empty: everything goes to *out
+    Copy(out);
+    return true;
+  }
+
+ private:
+  void Load() {
+    if (loaded_) return;
+    loaded_ = true;
+    std::vector<Sample> samples;
+    Copy(&samples);
+    it_ = SampleVectorIterator(std::move(samples));
+  }
+  void Copy(std::vector<Sample>* out) const { head_->CopySeriesSamples(ref_, mint_, maxt_, out); }
+
+  const Head* head_;
+  SeriesRef ref_;
+  int64_t mint_, maxt_;
+  bool loaded_ = false;
+  SampleVectorIterator it_{{}};
+};
+
 class HeadSeriesSet final : public SeriesSet {
  public:
   HeadSeriesSet(const Head* head, std::vector<SelectedSeries> series, int64_t mint, int64_t maxt)
@@ -35,14 +75,7 @@ class HeadSeriesSet final : public SeriesSet {
     Current(const Head* h, int64_t lo, int64_t hi) : head(h), mint(lo), maxt(hi) {}
     const Labels& labels() const override { return entry->labels; }
     std::unique_ptr<SeriesIterator> Iterator() const override {
-      std::vector<Sample> samples;
-      {
-        std::shared_lock lock(head->DataStripeFor(entry->ref).mu);
-        if (const HeadSeries* s = head->Lookup(entry->ref); s != nullptr) {
-          s->CopyRange(mint, maxt, &samples);
-        }
-      }
-      return std::make_unique<SampleVectorIterator>(std::move(samples));
+      return std::make_unique<HeadSeriesIterator>(head, entry->ref, mint, maxt);
     }
     const Head* head;
     int64_t mint, maxt;
@@ -58,6 +91,15 @@ bool SampleVectorIterator::Next() {
   if (pos_ != static_cast<size_t>(-1) && pos_ >= samples_.size()) return false;
   ++pos_;
   return pos_ < samples_.size();
+}
+
+bool SampleVectorIterator::ReadAll(std::vector<Sample>* out) {
+  size_t from = pos_ == static_cast<size_t>(-1) ? 0 : pos_ + 1;
+  if (from < samples_.size()) {
+    out->insert(out->end(), samples_.begin() + static_cast<std::ptrdiff_t>(from), samples_.end());
+  }
+  pos_ = samples_.size();
+  return true;
 }
 
 bool SampleVectorIterator::Seek(int64_t t) {

@@ -2,8 +2,10 @@
 //
 // HeadQuerier: the Querier over the head. Select() resolves matchers through the head
 // index, keeps the series with samples in range, and sorts them by labels; each series'
-// samples are copied out under its stripe lock when its iterator is created, so an
-// iterator sees one consistent state of the series and holds no lock while iterating.
+// samples are decoded under its stripe lock on the iterator's first read (Next, Seek or
+// ReadAll), so an iterator sees one consistent state of the series and holds no lock while
+// iterating. ReadAll on a fresh iterator decodes the chunks straight into the caller's
+// vector (no per-series buffer).
 // LabelNames/LabelValues without matchers read the index directly; with matchers they scan
 // the labels of the matching series.
 //
@@ -48,6 +50,7 @@ class SampleVectorIterator final : public SeriesIterator {
   bool Seek(int64_t t) override;
   Sample At() const override { return samples_[pos_]; }
   Status Err() const override { return Status::Ok(); }
+  bool ReadAll(std::vector<Sample>* out) override;
 
  private:
   std::vector<Sample> samples_;

@@ -21,6 +21,7 @@
 // while the series is reachable.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -109,6 +110,12 @@ class HeadSeries {
   // Appends the samples in [mint, maxt] to out.
   void CopyRange(int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
     if (c_ == nullptr || mint > maxt) return;
+    size_t n = out->size();  // reserve for the overlapping chunks: one allocation at most
+    for (const SealedChunk& s : c_->sealed) {
+      if (s.maxt >= mint && s.mint <= maxt) n += s.samples;
+    }
+    if (c_->open.max_time() >= mint && c_->open.min_time() <= maxt) n += c_->open.num_samples();
+    if (n > out->capacity()) out->reserve(std::max(n, 2 * out->capacity()));  // amortized
     for (const SealedChunk& s : c_->sealed) {
       if (s.maxt >= mint && s.mint <= maxt) CopyChunk(s.bytes(), mint, maxt, out);
     }

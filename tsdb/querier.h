@@ -35,6 +35,14 @@ class SeriesIterator {
   virtual bool Seek(int64_t t) = 0;
   virtual Sample At() const = 0;
   virtual Status Err() const = 0;
+  // Batch read: appends to *out every sample Next() would still return (all of them on a
+  // fresh iterator), leaving the iterator exhausted; false on error (see Err()). The default
+  // loops over Next()/At(); iterators that hold or decode their samples in bulk override it
+  // to skip the per-sample virtual calls.
+  virtual bool ReadAll(std::vector<Sample>* out) {
+    while (Next()) out->push_back(At());
+    return Err().ok();
+  }
 };
 
 class Series {

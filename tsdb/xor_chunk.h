@@ -50,6 +50,8 @@ class XorChunkAppender {
 class XorChunkIterator {
  public:
   explicit XorChunkIterator(std::span<const uint8_t> chunk);
+  // An iterator over nothing (Next() is false, status() ok); ChunkIterator's idle member.
+  XorChunkIterator() { done_ = true; }
 
   // Advances to the next sample; false at the end or on corruption (then !status().ok()).
   bool Next();

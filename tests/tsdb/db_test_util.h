@@ -47,6 +47,12 @@ inline Dump ReadAll(Db& db, std::vector<LabelMatcher> ms, int64_t mint = kMin,
     auto it = set->At().Iterator();
     while (it->Next()) b.emplace_back(it->At().t, std::bit_cast<uint64_t>(it->At().v));
     EXPECT_TRUE(it->Err().ok());
+    // The batch read of a fresh iterator returns the same samples.
+    std::vector<Sample> batch;
+    EXPECT_TRUE(set->At().Iterator()->ReadAll(&batch));
+    Bits bb;
+    for (const Sample& s : batch) bb.emplace_back(s.t, std::bit_cast<uint64_t>(s.v));
+    EXPECT_EQ(bb, b) << set->At().labels().ToString();
   }
   EXPECT_TRUE(set->Err().ok()) << set->Err().message();
   return out;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -164,6 +165,64 @@ TEST_F(HeadWithTenSeries, IteratorSeeksForwardOnly) {
   EXPECT_EQ(it->At().t, 3000);
   EXPECT_FALSE(it->Seek(3001));
   EXPECT_FALSE(it->Next());
+}
+
+// ReadAll (the batch read) returns exactly what Next()/At() would, across sealed chunks and
+// the open one, limited to the Select range, appending after what the vector holds.
+TEST(HeadTest, ReadAllMatchesNextAcrossChunksAndAfterSeek) {
+  Head head;
+  LabelsBuilder b;
+  b.Set("__name__", "m");
+  Labels ls = b.Build();
+  auto app = head.NewAppender();
+  SeriesRef ref = 0;
+  constexpr int kN = 2000;  // four sealed chunks of 480 and an open one
+  const int64_t mint = 1000 + 15000 * 300 + 1, maxt = 1000 + 15000 * 1700;
+  std::vector<Sample> want;
+  for (int i = 0; i < kN; ++i) {
+    double v = i % 7 == 0 ? 0.1 * i : 1.5 * (i / 3);  // decimal runs, changes, rescales
+    int64_t t = 1000 + 15000 * int64_t{i} + (i % 5 == 0 ? 3 : 0);  // some late scrapes
+    auto r = app->Append(ref, ls, t, v);
+    ASSERT_TRUE(r.ok());
+    ref = *r;
+    if (t >= mint && t <= maxt) want.push_back(Sample{t, v});
+  }
+  ASSERT_TRUE(app->Commit().ok());
+  auto q = head.NewQuerier();
+  std::vector<LabelMatcher> ms{M(Type::kEqual, "__name__", "m")};
+
+  std::vector<Sample> by_next;
+  auto set = q->Select(ms, mint, maxt);
+  ASSERT_TRUE(set->Next());
+  auto it = set->At().Iterator();
+  while (it->Next()) by_next.push_back(it->At());
+  ASSERT_EQ(by_next.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(by_next[i].t, want[i].t) << i;
+    ASSERT_EQ(by_next[i].v, want[i].v) << i;
+  }
+
+  std::vector<Sample> all{{-1, -1}};  // ReadAll appends
+  auto it2 = set->At().Iterator();
+  ASSERT_TRUE(it2->ReadAll(&all));
+  ASSERT_EQ(all.size(), by_next.size() + 1);
+  for (size_t i = 0; i < by_next.size(); ++i) {
+    ASSERT_EQ(all[i + 1].t, by_next[i].t) << i;
+    ASSERT_EQ(std::bit_cast<uint64_t>(all[i + 1].v), std::bit_cast<uint64_t>(by_next[i].v)) << i;
+  }
+  EXPECT_FALSE(it2->Next());
+
+  std::vector<Sample> rest;
+  auto it3 = set->At().Iterator();
+  ASSERT_TRUE(it3->Seek(by_next[1000].t));
+  ASSERT_TRUE(it3->ReadAll(&rest));  // the samples after the current one
+  ASSERT_EQ(rest.size(), by_next.size() - 1001);
+  EXPECT_EQ(rest.front().t, by_next[1001].t);
+  EXPECT_FALSE(it3->Next());
+  rest.clear();
+  EXPECT_TRUE(it3->ReadAll(&rest));
+  EXPECT_TRUE(rest.empty());
+  EXPECT_FALSE(set->Next());
 }
 
 TEST_F(HeadWithTenSeries, AppendByRefIgnoresLabelsAndReturnsTheSameRef) {
