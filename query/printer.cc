@@ -16,8 +16,7 @@ namespace {
 // (the literal +Inf, printed as Go prints it) is parenthesized: "+Inf ^ 2" would parse back as
 // +(Inf ^ 2), "(+Inf) ^ 2" parses back to the same text.
 bool NeedsSignParens(const BinaryExpr& b, std::string_view lhs_text) {
-  return b.op == BinaryOp::kPow && !lhs_text.empty() &&
-         (lhs_text[0] == '+' || lhs_text[0] == '-');
+  return b.op == BinaryOp::kPow && !lhs_text.empty() && (lhs_text[0] == '+' || lhs_text[0] == '-');
 }
 
 constexpr size_t kMaxCharactersPerLine = 100;
@@ -122,8 +121,8 @@ std::string Pretty(const Expr& e, int level) {
       std::string_view lhs_text = lhs;
       lhs_text.remove_prefix(std::min(lhs_text.find_first_not_of(' '), lhs_text.size()));
       if (NeedsSignParens(b, lhs_text)) lhs = Indent(level + 1) + "(" + std::string(lhs_text) + ")";
-      return fmt::format("{}\n{}{}{}{}\n{}", lhs, Indent(level),
-                         BinaryOpString(b.op), b.return_bool ? " bool" : "", MatchingString(b),
+      return fmt::format("{}\n{}{}{}{}\n{}", lhs, Indent(level), BinaryOpString(b.op),
+                         b.return_bool ? " bool" : "", MatchingString(b),
                          Pretty(*b.rhs, level + 1));
     }
     case NodeKind::kCall: {
@@ -258,8 +257,8 @@ std::string ToString(const Expr& e) {
       const auto& b = e.As<BinaryExpr>();
       std::string lhs = ToString(*b.lhs);
       if (NeedsSignParens(b, lhs)) lhs = "(" + lhs + ")";
-      return fmt::format("{} {}{}{} {}", lhs, BinaryOpString(b.op),
-                         b.return_bool ? " bool" : "", MatchingString(b), ToString(*b.rhs));
+      return fmt::format("{} {}{}{} {}", lhs, BinaryOpString(b.op), b.return_bool ? " bool" : "",
+                         MatchingString(b), ToString(*b.rhs));
     }
     case NodeKind::kUnary: {
       const auto& u = e.As<UnaryExpr>();

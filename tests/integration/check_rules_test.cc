@@ -312,8 +312,8 @@ TEST_F(CheckRulesTest, ShippedExampleConfigsAreValid) {
   for (const char* example : {"examples/kubernetes.yml"}) {
     Outcome got = Andon({"check", "config", example}, ANDON_SOURCE_DIR);
     EXPECT_EQ(got.code, 0) << example << "\n" << got.out << got.err;
-    EXPECT_THAT(got.out, HasSubstr(std::string(" SUCCESS: ") + example +
-                                   " is valid config file syntax\n"));
+    EXPECT_THAT(got.out,
+                HasSubstr(std::string(" SUCCESS: ") + example + " is valid config file syntax\n"));
   }
 }
 
