@@ -113,7 +113,8 @@ Result<int64_t> TimeParam(const HttpRequest& req, const std::string& name, int64
   if (!req.HasParam(name) || req.Param(name).empty()) return fallback;
   Result<int64_t> t = ParseApiTime(req.Param(name));
   if (!t.ok())
-    return Status::InvalidArgument("invalid parameter \"" + name + "\": " + t.status().message());
+    return Status::InvalidArgument("invalid parameter \"" + name + "\": Invalid time value for '" +
+                                   name + "': " + t.status().message());
   return t;
 }
 

@@ -30,7 +30,7 @@ Result<int64_t> ParseApiTime(const std::string& text);
 Result<int64_t> ParseApiDuration(const std::string& text);
 
 // The parameter `name` as a time, `fallback` when absent. Error: invalid parameter "name":
-// cannot parse ...
+// Invalid time value for 'name': cannot parse ...
 Result<int64_t> TimeParam(const HttpRequest& req, const std::string& name, int64_t fallback);
 
 // `limit`: 0 (no limit) when absent; a negative or non-integer value is an error.

@@ -241,7 +241,6 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     std::string_view target(msg.target().data(), msg.target().size());
     size_t q = target.find('?');
     req.path = UrlDecode(target.substr(0, q), false);
-    if (q != std::string_view::npos) ParseForm(target.substr(q + 1), req.params);
     for (const auto& field : msg) {
       std::string name(field.name_string());
       std::transform(name.begin(), name.end(), name.begin(), ::tolower);
@@ -253,6 +252,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
         ct->second.rfind("application/x-www-form-urlencoded", 0) == 0) {
       ParseForm(req.body, req.params);
     }
+    // After the form, as Go's Request.Form: a form value wins over the URL's.
+    if (q != std::string_view::npos) ParseForm(target.substr(q + 1), req.params);
     HttpResponse res;
     std::string route_name = "other";
     try {

@@ -25,8 +25,9 @@
 
 namespace andon::web {
 
-// One parsed HTTP request. `params` merges the URL query string and, for POST with
-// Content-Type application/x-www-form-urlencoded, the form body (multi-valued, in order).
+// One parsed HTTP request. `params` merges, for POST with Content-Type
+// application/x-www-form-urlencoded, the form body and then the URL query string
+// (multi-valued, in that order: Param() returns the form's value first, as Go does).
 struct HttpRequest {
   std::string method;
   std::string path;    // decoded path, no query string

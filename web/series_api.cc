@@ -20,10 +20,7 @@ Result<Range> RangeParams(const HttpRequest& req) {
   if (!start.ok()) return start.status();
   Result<int64_t> end = TimeParam(req, "end", kMaxApiTime);
   if (!end.ok()) return end.status();
-  if (*end < *start) {
-    return Status::InvalidArgument("end timestamp must not be before start time");
-  }
-  return Range{*start, *end};
+  return Range{*start, *end};  // end < start is no error: it matches nothing (Prometheus)
 }
 
 // Sorted, de-duplicated union of `lists`, cut to `limit` (0 = all).
@@ -44,6 +41,7 @@ void Series(const QuerierFactory& open, const HttpRequest& req, HttpResponse& re
   if (!range.ok()) return WriteApiError(res, ApiError::kBadData, range.status().message());
   auto limit = LimitParam(req);
   if (!limit.ok()) return WriteApiError(res, ApiError::kBadData, limit.status().message());
+  if (range->end < range->start) return WriteApiSuccess(res, nlohmann::json::array());
 
   std::unique_ptr<Querier> q = open(range->start, range->end);
   std::set<Labels, decltype([](const Labels& a, const Labels& b) { return Compare(a, b) < 0; })>
@@ -72,6 +70,7 @@ void LabelNames(const QuerierFactory& open, const HttpRequest& req, HttpResponse
   if (!range.ok()) return WriteApiError(res, ApiError::kBadData, range.status().message());
   auto limit = LimitParam(req);
   if (!limit.ok()) return WriteApiError(res, ApiError::kBadData, limit.status().message());
+  if (range->end < range->start) return WriteApiSuccess(res, nlohmann::json::array());
 
   std::unique_ptr<Querier> q = open(range->start, range->end);
   if (sets->empty()) sets->emplace_back();  // all series
@@ -95,6 +94,7 @@ void LabelValues(const QuerierFactory& open, const std::string& name, const Http
   if (!range.ok()) return WriteApiError(res, ApiError::kBadData, range.status().message());
   auto limit = LimitParam(req);
   if (!limit.ok()) return WriteApiError(res, ApiError::kBadData, limit.status().message());
+  if (range->end < range->start) return WriteApiSuccess(res, nlohmann::json::array());
 
   std::unique_ptr<Querier> q = open(range->start, range->end);
   if (sets->empty()) sets->emplace_back();

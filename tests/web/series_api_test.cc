@@ -89,10 +89,23 @@ TEST_F(SeriesApiTest, BadParametersAreBadDataWithPrometheusWording) {
 
   json bad_time = Get("/api/v1/series?match[]=up&start=yesterday", 400);
   EXPECT_EQ(bad_time["error"],
-            "invalid parameter \"start\": cannot parse \"yesterday\" to a valid timestamp");
+            "invalid parameter \"start\": Invalid time value for 'start': cannot parse "
+            "\"yesterday\" to a valid timestamp");
 
   EXPECT_EQ(Get("/api/v1/labels?limit=-1", 400)["errorType"], "bad_data");
   EXPECT_EQ(Get("/api/v1/label/0bad/values", 400)["error"], "invalid label name: \"0bad\"");
+}
+
+// As Prometheus 2.42 answers (checked against the real binary): an empty range is no error,
+// and a form value wins over the same parameter in the URL.
+TEST_F(SeriesApiTest, EndBeforeStartMatchesNothingAndFormValuesWinOverTheUrl) {
+  EXPECT_EQ(Get("/api/v1/series?match[]=up&start=10&end=5")["data"], json::array());
+  EXPECT_EQ(Get("/api/v1/labels?start=10&end=5")["data"], json::array());
+  EXPECT_EQ(Get("/api/v1/label/job/values?start=10&end=5")["data"], json::array());
+  auto r = HttpRequestTo(server_->port(), "POST", "/api/v1/series?match[]=up&start=abc",
+                         "start=0", "application/x-www-form-urlencoded");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["data"].size(), 2u);
 }
 
 TEST_F(SeriesApiTest, LabelsListsNamesOfAllOrOfMatchingSeries) {
