@@ -102,8 +102,8 @@ TEST_F(SeriesApiTest, EndBeforeStartMatchesNothingAndFormValuesWinOverTheUrl) {
   EXPECT_EQ(Get("/api/v1/series?match[]=up&start=10&end=5")["data"], json::array());
   EXPECT_EQ(Get("/api/v1/labels?start=10&end=5")["data"], json::array());
   EXPECT_EQ(Get("/api/v1/label/job/values?start=10&end=5")["data"], json::array());
-  auto r = HttpRequestTo(server_->port(), "POST", "/api/v1/series?match[]=up&start=abc",
-                         "start=0", "application/x-www-form-urlencoded");
+  auto r = HttpRequestTo(server_->port(), "POST", "/api/v1/series?match[]=up&start=abc", "start=0",
+                         "application/x-www-form-urlencoded");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["data"].size(), 2u);
 }
