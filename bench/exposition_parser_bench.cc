@@ -14,22 +14,7 @@
 #include "scrape/exposition_parser.h"
 #include "scrape/openmetrics_parser.h"
 #include "scrape/prometheus_text_parser.h"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // new is malloc here, too
-#endif
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/counting_new.h"
 
 namespace andon::scrape {
 namespace {
@@ -74,7 +59,7 @@ void RunParse(benchmark::State& state, const std::string& body, bool decode_labe
   Parser p(body);
   LabelsScratch scratch;
   int64_t samples = 0;
-  long allocations_before = g_allocations.load();
+  long allocations_before = andon::testing::AllocationCount();
   for (auto _ : state) {
     p.Reset(body);
     for (ExpositionEntry e; (e = p.Next()) != ExpositionEntry::kEof;) {
@@ -89,7 +74,7 @@ void RunParse(benchmark::State& state, const std::string& body, bool decode_labe
       ++samples;
     }
   }
-  long allocations = g_allocations.load() - allocations_before;
+  long allocations = andon::testing::AllocationCount() - allocations_before;
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
                           static_cast<int64_t>(body.size()));
   state.counters["samples/s"] =

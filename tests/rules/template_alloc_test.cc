@@ -9,26 +9,7 @@
 #include <string>
 
 #include "rules/template.h"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // new is malloc here, too
-#endif
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {  // std::stable_sort's
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/counting_new.h"
 
 namespace andon::rules {
 namespace {
@@ -50,12 +31,12 @@ TEST(TemplateAllocTest, WarmExecutionOfAnAnnotationAllocatesNothing) {
   out.reserve(512);
   ASSERT_TRUE(t->ExecuteTo(dot, env, &out).ok());  // warm-up: thread-local stacks
   const std::string want = out;
-  long before = g_allocations.load();
+  long before = testing::AllocationCount();
   for (int i = 0; i < 100; ++i) {
     out.clear();
     ASSERT_TRUE(t->ExecuteTo(dot, env, &out).ok());
   }
-  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(testing::AllocationCount() - before, 0);
   EXPECT_EQ(out, want);
   EXPECT_EQ(out,
             "node on host1.example.com:9100 (eu-1) is down: 1234.5 = 1.234k, high "

@@ -14,64 +14,7 @@
 #include "scrape/openmetrics_parser.h"
 #include "scrape/prometheus_text_parser.h"
 #include "scrape/relabel.h"
-#include "tests/scrape/allocation_count.h"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // new is malloc here, too
-#endif
-
-// Every replaceable form is replaced, so that no allocation escapes the count and every
-// delete matches its new (ASan checks alloc-dealloc pairs).
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void* operator new(std::size_t n, std::align_val_t al) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  size_t a = static_cast<size_t>(al);
-  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a == 0 ? a : (n + a - 1) / a * a)) {
-    return p;
-  }
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t al) { return operator new(n, al); }
-void* operator new(std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
-  try {
-    return operator new(n, al);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, std::align_val_t al, const std::nothrow_t& t) noexcept {
-  return operator new(n, al, t);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-
-namespace andon::testing {
-long AllocationCount() { return g_allocations.load(std::memory_order_relaxed); }
-}  // namespace andon::testing
+#include "tests/counting_new.h"
 
 namespace andon::scrape {
 namespace {
@@ -113,9 +56,9 @@ TEST(ExpositionParserAllocationTest, TextParserAllocatesNothingOnceWarm) {
   LabelsScratch scratch;
   ASSERT_EQ(ParseDecodingEverything(p, scratch), 410);  // warm-up: scratch grows here
   p.Reset(body);
-  long before = g_allocations.load();
+  long before = testing::AllocationCount();
   int samples = ParseDecodingEverything(p, scratch);
-  long allocations = g_allocations.load() - before;
+  long allocations = testing::AllocationCount() - before;
   EXPECT_EQ(samples, 410);
   EXPECT_EQ(allocations, 0);
 }
@@ -137,9 +80,9 @@ TEST(ExpositionParserAllocationTest, OpenMetricsParserAllocatesNothingOnceWarm) 
   LabelsScratch scratch;
   ASSERT_EQ(ParseDecodingEverything(p, scratch), 800) << p.status().message();
   p.Reset(body);
-  long before = g_allocations.load();
+  long before = testing::AllocationCount();
   int samples = ParseDecodingEverything(p, scratch);
-  long allocations = g_allocations.load() - before;
+  long allocations = testing::AllocationCount() - before;
   EXPECT_EQ(samples, 800) << p.status().message();
   EXPECT_EQ(allocations, 0);
 }
@@ -178,9 +121,9 @@ TEST(ExpositionParserAllocationTest, MetricRelabelingWithoutGroupsAllocatesNothi
   };
   int kept = run();  // warm-up
   EXPECT_EQ(kept, 45);
-  long before = g_allocations.load();
+  long before = testing::AllocationCount();
   EXPECT_EQ(run(), kept);
-  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(testing::AllocationCount() - before, 0);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "common/config.h"
-#include "tests/scrape/allocation_count.h"
+#include "tests/allocation_count.h"
 #include "tests/scrape/loopback_http_server.h"
 #include "tests/scrape/recording_appender.h"
 #include "tsdb/db.h"
