@@ -25,7 +25,9 @@
 #include <vector>
 
 #include "common/logger.h"
+#include "scrape/http_authorization.h"
 #include "scrape/pending_handlers.h"
+#include "scrape/target_labels.h"
 #include "scrape/tls_client_context.h"
 
 namespace andon::scrape {
@@ -109,55 +111,6 @@ std::string JoinHostPort(std::string_view host, int64_t port) {
   std::string h(host);
   if (h.find(':') != std::string::npos) h = "[" + h + "]";
   return h + ":" + std::to_string(port);
-}
-
-std::string QueryEscape(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string Base64(std::string_view in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-Result<std::string> ReadFileTrimmed(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::IOError("open " + path + ": " + std::strerror(errno));
-  std::string data;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-  std::fclose(f);
-  return TrimSpace(std::move(data));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -735,7 +688,8 @@ std::string ResourceWatch::RequestTarget(Phase phase) const {
   std::string target = Path();
   char sep = '?';
   for (const auto& [k, v] : params) {
-    target += sep + k + "=" + QueryEscape(v);
+    target += sep + k + "=";
+    AppendUrlEscaped(v, /*query=*/true, &target);
     sep = '&';
   }
   return target;
@@ -1049,7 +1003,7 @@ Result<ApiServer> KubernetesDiscoverer::ResolveApiServer() const {
     api.host = host;
     api.port = port;
     api.tls_config.ca_file = options_.service_account_dir + "/ca.crt";
-    auto token = ReadFileTrimmed(options_.service_account_dir + "/token");
+    auto token = ReadTrimmedFile(options_.service_account_dir + "/token");
     if (!token.ok()) return token.status();
     api.authorization = "Bearer " + *token;
     return api;
@@ -1095,23 +1049,9 @@ Result<ApiServer> KubernetesDiscoverer::ResolveApiServer() const {
   if (api.port.empty()) api.port = api.tls ? "443" : "80";
   const config::HttpClientConfig& hc = config_.http_client;
   api.tls_config = hc.tls_config;
-  if (hc.authorization) {
-    std::string credentials = hc.authorization->credentials.Reveal();
-    if (!hc.authorization->credentials_file.empty()) {
-      auto c = ReadFileTrimmed(hc.authorization->credentials_file);
-      if (!c.ok()) return c.status();
-      credentials = *c;
-    }
-    api.authorization = hc.authorization->type + " " + credentials;
-  } else if (hc.basic_auth) {
-    std::string password = hc.basic_auth->password.Reveal();
-    if (!hc.basic_auth->password_file.empty()) {
-      auto p = ReadFileTrimmed(hc.basic_auth->password_file);
-      if (!p.ok()) return p.status();
-      password = *p;
-    }
-    api.authorization = "Basic " + Base64(hc.basic_auth->username + ":" + password);
-  }
+  auto authorization = AuthorizationHeader(hc);
+  if (!authorization.ok()) return authorization.status();
+  api.authorization = std::move(authorization).value();
   return api;
 }
 
@@ -1121,7 +1061,7 @@ void KubernetesDiscoverer::CreateWatches() {
   }
   std::vector<std::string> namespaces = config_.namespaces;
   if (config_.own_namespace) {
-    auto own = ReadFileTrimmed(options_.service_account_dir + "/namespace");
+    auto own = ReadTrimmedFile(options_.service_account_dir + "/namespace");
     if (own.ok()) {
       namespaces.push_back(*own);
     } else {

@@ -1,6 +1,5 @@
 #include "scrape/scrape_client.h"
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -15,12 +14,11 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
-#include <fstream>
 #include <limits>
 #include <optional>
-#include <sstream>
 
 #include "scrape/content_type.h"
+#include "scrape/http_authorization.h"
 #include "scrape/tls_client_context.h"
 
 namespace andon::scrape {
@@ -34,30 +32,6 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 constexpr std::string_view kBodySizeLimitExceeded = "body size limit exceeded";
-
-std::string Base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return out;
-}
-
-std::string TrimSpace(std::string s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-Result<std::string> ReadSecretFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("unable to read authorization credentials file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return TrimSpace(ss.str());
-}
 
 // Go's spelling of a timeout as seconds: shortest decimal, no exponent ("10", "0.5").
 std::string SecondsHeader(std::chrono::milliseconds ms) {
@@ -121,10 +95,6 @@ class ScrapeClient::Impl : public std::enable_shared_from_this<ScrapeClient::Imp
       auto ctx = MakeTlsClientContext(http_.tls_config);
       if (!ctx.ok()) return ctx.status();
       tls_ctx_ = std::move(ctx).value();
-    }
-    if (http_.basic_auth) {
-      basic_header_ =
-          "Basic " + Base64(http_.basic_auth->username + ":" + http_.basic_auth->password.Reveal());
     }
     return Status::Ok();
   }
@@ -338,23 +308,10 @@ class ScrapeClient::Impl : public std::enable_shared_from_this<ScrapeClient::Imp
     req.set(http::field::accept, std::string(kScrapeAcceptHeader));
     req.set(http::field::accept_encoding, "gzip");
     req.set("X-Prometheus-Scrape-Timeout-Seconds", SecondsHeader(timeout));
-    if (!basic_header_.empty()) {
-      std::string header = basic_header_;
-      if (!http_.basic_auth->password_file.empty()) {
-        auto pw = ReadSecretFile(http_.basic_auth->password_file);
-        if (!pw.ok()) co_return Status::IOError(GetPrefix() + pw.status().message());
-        header = "Basic " + Base64(http_.basic_auth->username + ":" + *pw);
-      }
-      req.set(http::field::authorization, header);
-    } else if (http_.authorization) {
-      std::string credentials = http_.authorization->credentials.Reveal();
-      if (!http_.authorization->credentials_file.empty()) {
-        auto c = ReadSecretFile(http_.authorization->credentials_file);
-        if (!c.ok()) co_return Status::IOError(GetPrefix() + c.status().message());
-        credentials = *c;
-      }
-      req.set(http::field::authorization, http_.authorization->type + " " + credentials);
-    }
+    auto authorization = AuthorizationHeader(http_);
+    if (!authorization.ok())
+      co_return Status::IOError(GetPrefix() + authorization.status().message());
+    if (!authorization->empty()) req.set(http::field::authorization, *authorization);
     req.keep_alive(true);
 
     for (int attempt = 0;; ++attempt) {
@@ -404,7 +361,6 @@ class ScrapeClient::Impl : public std::enable_shared_from_this<ScrapeClient::Imp
   std::string host_port_, host_, port_, target_;
   std::string dialled_;  // the address of the last dial, for errors
   std::shared_ptr<ssl::context> tls_ctx_;
-  std::string basic_header_;
 
   std::optional<beast::tcp_stream> plain_;
   std::optional<ssl::stream<beast::tcp_stream>> tls_;

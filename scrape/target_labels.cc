@@ -69,7 +69,47 @@ Status CheckAddress(std::string_view addr) {
   return Status::Ok();
 }
 
-void AppendEscaped(std::string_view s, bool query, std::string* out) {
+// Configured params, with each `__param_<name>` label replacing that param's first value.
+std::string BuildUrl(const TargetLabels& t, const Labels& internal,
+                     const config::ScrapeConfig& cfg) {
+  std::map<std::string, std::vector<std::string>> params = cfg.params;
+  for (const Label& l : internal) {
+    if (!l.name.starts_with(kParamPrefix)) continue;
+    auto& values = params[std::string(l.name.substr(kParamPrefix.size()))];
+    if (values.empty()) {
+      values.emplace_back(l.value);
+    } else {
+      values[0] = std::string(l.value);
+    }
+  }
+  std::string url = t.scheme + "://" + t.address;
+  AppendUrlEscaped(t.metrics_path, /*query=*/false, &url);
+  char sep = '?';
+  for (const auto& [name, values] : params) {
+    for (const std::string& v : values) {
+      url.push_back(sep);
+      sep = '&';
+      AppendUrlEscaped(name, /*query=*/true, &url);
+      url.push_back('=');
+      AppendUrlEscaped(v, /*query=*/true, &url);
+    }
+  }
+  return url;
+}
+
+Result<int64_t> ParseNonZeroDuration(std::string_view value, std::string_view what) {
+  auto d = ParseDurationMs(value);
+  if (!d.ok()) {
+    return Status::InvalidArgument("error parsing scrape " + std::string(what) + ": " +
+                                   d.status().message());
+  }
+  if (*d == 0) return Status::InvalidArgument("scrape " + std::string(what) + " cannot be 0");
+  return *d;
+}
+
+}  // namespace
+
+void AppendUrlEscaped(std::string_view s, bool query, std::string* out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
@@ -88,46 +128,6 @@ void AppendEscaped(std::string_view s, bool query, std::string* out) {
     }
   }
 }
-
-// Configured params, with each `__param_<name>` label replacing that param's first value.
-std::string BuildUrl(const TargetLabels& t, const Labels& internal,
-                     const config::ScrapeConfig& cfg) {
-  std::map<std::string, std::vector<std::string>> params = cfg.params;
-  for (const Label& l : internal) {
-    if (!l.name.starts_with(kParamPrefix)) continue;
-    auto& values = params[std::string(l.name.substr(kParamPrefix.size()))];
-    if (values.empty()) {
-      values.emplace_back(l.value);
-    } else {
-      values[0] = std::string(l.value);
-    }
-  }
-  std::string url = t.scheme + "://" + t.address;
-  AppendEscaped(t.metrics_path, /*query=*/false, &url);
-  char sep = '?';
-  for (const auto& [name, values] : params) {
-    for (const std::string& v : values) {
-      url.push_back(sep);
-      sep = '&';
-      AppendEscaped(name, /*query=*/true, &url);
-      url.push_back('=');
-      AppendEscaped(v, /*query=*/true, &url);
-    }
-  }
-  return url;
-}
-
-Result<int64_t> ParseNonZeroDuration(std::string_view value, std::string_view what) {
-  auto d = ParseDurationMs(value);
-  if (!d.ok()) {
-    return Status::InvalidArgument("error parsing scrape " + std::string(what) + ": " +
-                                   d.status().message());
-  }
-  if (*d == 0) return Status::InvalidArgument("scrape " + std::string(what) + " cannot be 0");
-  return *d;
-}
-
-}  // namespace
 
 Result<TargetLabels> PopulateTargetLabels(const Labels& target, const Labels& group_labels,
                                           const config::ScrapeConfig& cfg) {

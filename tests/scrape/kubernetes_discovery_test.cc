@@ -498,13 +498,15 @@ TEST_F(KubernetesDiscoveryTest, NamespacesAreWatchedSeparatelyWithSelectors) {
   EXPECT_TRUE(first.contains("pod/shop/api"));
   EXPECT_TRUE(first.contains("pod/ads/web"));
   ASSERT_TRUE(api_->WaitForWatches("/api/v1/namespaces/ads/pods", 1));
+  // Encoded as Go's url.Values (client-go): space as '+'.
   EXPECT_EQ(api_->Queries("/api/v1/namespaces/ads/pods")[0],
-            "L fieldSelector=status.phase%3DRunning&labelSelector=app%20in%20%28api%2Cweb%29"
+            "L fieldSelector=status.phase%3DRunning&labelSelector=app+in+%28api%2Cweb%29"
             "&limit=500");
-  EXPECT_EQ(
-      api_->Queries("/api/v1/namespaces/ads/pods")[1],
-      "W allowWatchBookmarks=true&fieldSelector=status.phase%3DRunning&labelSelector=app%20in%"
-      "20%28api%2Cweb%29&resourceVersion=11&timeoutSeconds=300&watch=true");
+  EXPECT_EQ(api_->Queries("/api/v1/namespaces/ads/pods")[1],
+            "W "
+            "allowWatchBookmarks=true&fieldSelector=status.phase%3DRunning&labelSelector=app+in+%"
+            "28api%2Cweb%29"
+            "&resourceVersion=11&timeoutSeconds=300&watch=true");
 
   // A deletion in one namespace leaves the other alone.
   api_->PushEvent("/api/v1/namespaces/shop/pods",

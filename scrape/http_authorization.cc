@@ -1,0 +1,53 @@
+#include "scrape/http_authorization.h"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace andon::scrape {
+
+Result<std::string> ReadTrimmedFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("unable to read file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::string Base64(std::string_view in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return out;
+}
+
+Result<std::string> AuthorizationHeader(const config::HttpClientConfig& http) {
+  auto secret = [](const Secret& inline_value, const std::string& file) -> Result<std::string> {
+    if (file.empty()) return inline_value.Reveal();
+    auto s = ReadTrimmedFile(file);
+    if (!s.ok()) return Status::IOError("unable to read authorization credentials file " + file);
+    return s;
+  };
+  if (http.basic_auth) {
+    auto password = secret(http.basic_auth->password, http.basic_auth->password_file);
+    if (!password.ok()) return password.status();
+    return "Basic " + Base64(http.basic_auth->username + ":" + *password);
+  }
+  if (http.authorization) {
+    auto credentials =
+        secret(http.authorization->credentials, http.authorization->credentials_file);
+    if (!credentials.ok()) return credentials.status();
+    return http.authorization->type + " " + *credentials;
+  }
+  return std::string();
+}
+
+}  // namespace andon::scrape
