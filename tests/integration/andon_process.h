@@ -132,6 +132,35 @@ inline std::pair<int, std::string> RunAndon(const std::vector<std::string>& args
 }
 
 // A running `andon` server process.
+// Starts argv[0] with stderr (and stdout, unless `stdout_to_log` is false: then /dev/null)
+// written to `log`, and waits up to 30 s until GET /-/ready on `port` answers 200. Returns
+// the pid, or -1 when it could not start, exited, or never got ready (then it is killed).
+inline pid_t SpawnUntilReady(std::vector<std::string> argv, const std::filesystem::path& log,
+                             bool stdout_to_log, uint16_t port) {
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, stdout_to_log ? log.c_str() : "/dev/null",
+                                   O_WRONLY | O_APPEND, 0644);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (HttpGet(port, "/-/ready").status == 200) return pid;
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
+}
+
 class AndonProcess {
  public:
   explicit AndonProcess(std::vector<std::string> extra_args = {}) : args_(std::move(extra_args)) {
@@ -155,28 +184,8 @@ class AndonProcess {
                                      "--web.listen-address=127.0.0.1:" + std::to_string(port_),
                                      "--storage.tsdb.path=" + (dir_ / "data").string()};
     argv.insert(argv.end(), args_.begin(), args_.end());
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    std::string log = (dir_ / "andon.log").string();
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_APPEND, 0644);
-    int rc = posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return false;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (HttpGet(port_, "/-/ready").status == 200) return true;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    pid_ = SpawnUntilReady(std::move(argv), dir_ / "andon.log", /*stdout_to_log=*/true, port_);
+    return pid_ > 0;
   }
 
   void Signal(int sig) { kill(pid_, sig); }

@@ -173,23 +173,9 @@ class PrometheusProcess {
         "/usr/bin/prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
         "--storage.tsdb.path=" + blocks, "--storage.tsdb.retention.time=100y",
         "--web.listen-address=127.0.0.1:" + std::to_string(port_)};
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    std::string log = (dir_ / "prometheus.log").string();
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0644);
-    int rc = posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return false;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (HttpGet(port_, "/-/ready").status == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    pid_ = testing::SpawnUntilReady(std::move(argv), dir_ / "prometheus.log",
+                                    /*stdout_to_log=*/false, port_);
+    return pid_ > 0;
   }
   uint16_t port() const { return port_; }
   std::string Log() const { return testing::ReadFile(dir_ / "prometheus.log"); }
