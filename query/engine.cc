@@ -120,7 +120,6 @@ bool ParseGoFloat(std::string_view s, double* out) {
   if (s.empty()) return false;
   std::string str(s);
   char* end = nullptr;
-  errno = 0;
   double v = std::strtod(str.c_str(), &end);
   if (end != str.c_str() + str.size()) return false;
   *out = v;
@@ -1325,12 +1324,8 @@ class Evaluator {
         const uint32_t s = oids[j];
         if (owner_step[s] == k) {
           const SeriesVals& prev = one[owner[s]];
-          LabelsBuilder ml;
-          for (const Label& x : one[j].metric) {
-            bool in = std::binary_search(mlabels.begin(), mlabels.end(), x.name);
-            if (m.on ? in : (!in && x.name != kMetricNameLabel)) ml.Set(x.name, x.value);
-          }
-          Fail("found duplicate series for the match group " + ml.Build().ToString() + " on the " +
+          Fail("found duplicate series for the match group " +
+               GroupLabels(one[j].metric, mlabels, !m.on).ToString() + " on the " +
                (one_to_many ? "left" : "right") + " hand-side of the operation: [" +
                one[j].metric.ToString() + ", " + prev.metric.ToString() +
                "];many-to-many matching not allowed: matching labels must be unique on one side");
