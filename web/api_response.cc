@@ -30,4 +30,10 @@ void WriteApiError(HttpResponse& res, ApiError type, std::string_view message) {
   }
 }
 
+nlohmann::json LabelsJson(const Labels& labels) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const Label& l : labels) out[std::string(l.name)] = std::string(l.value);
+  return out;
+}
+
 }  // namespace andon::web

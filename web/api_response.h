@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "common/labels.h"
 #include "web/http_server.h"
 
 namespace andon::web {
@@ -23,6 +24,9 @@ enum class ApiError {
 };
 
 void WriteApiSuccess(HttpResponse& res, const nlohmann::json& data);
+
+// A label set as a JSON object, {"name":"value",...}, as the API shows metrics.
+nlohmann::json LabelsJson(const Labels& labels);
 void WriteApiError(HttpResponse& res, ApiError type, std::string_view message);
 
 }  // namespace andon::web

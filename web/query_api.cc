@@ -197,17 +197,9 @@ void Evaluate(QuerySlots& slots, const query::Engine& engine, Clock::time_point 
 }  // namespace
 
 void QueryApi::Instant(const HttpRequest& req, HttpResponse& res) {
-  int64_t t = 0;
-  if (std::string text = req.Param("time"); !text.empty()) {
-    Result<int64_t> parsed = ParseApiTime(text);
-    if (!parsed.ok()) {
-      return InvalidParam(res, "time",
-                          "Invalid time value for 'time': " + parsed.status().message());
-    }
-    t = *parsed;
-  } else {
-    t = NowMs();
-  }
+  Result<int64_t> time = TimeParam(req, "time", NowMs());
+  if (!time.ok()) return BadData(res, time.status().message());
+  const int64_t t = *time;
   Clock::time_point deadline;
   if (!Deadline(req, engine_, res, &deadline)) return;
   std::string expr = req.Param("query");

@@ -56,9 +56,7 @@ void Series(const QuerierFactory& open, const HttpRequest& req, HttpResponse& re
   nlohmann::json out = nlohmann::json::array();
   for (const Labels& l : found) {
     if (*limit != 0 && out.size() == *limit) break;
-    nlohmann::json obj = nlohmann::json::object();
-    for (const Label& label : l) obj[std::string(label.name)] = std::string(label.value);
-    out.push_back(std::move(obj));
+    out.push_back(LabelsJson(l));
   }
   WriteApiSuccess(res, out);
 }

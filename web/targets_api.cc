@@ -16,12 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-json LabelsJson(const Labels& labels) {
-  json out = json::object();
-  for (const Label& l : labels) out[std::string(l.name)] = std::string(l.value);
-  return out;
-}
-
 // Splits "host:port" / "[v6]:port" into host and port ("" when absent).
 std::pair<std::string, std::string> SplitHostPort(const std::string& hp) {
   if (!hp.empty() && hp[0] == '[') {
