@@ -853,8 +853,7 @@ void ResourceWatch::OnListBody(const boost::system::error_code& ec) {
   d_->ReplaceObjects(resource_, namespace_, list_items_);
   list_items_.clear();
   backoff_ = std::chrono::milliseconds(0);
-  initial_done_ = true;
-  d_->Flush();
+  MarkInitialDone();
   Begin(Phase::kWatch);
 }
 
@@ -957,16 +956,20 @@ void ResourceWatch::Fail(const std::string& what, bool relist) {
   backoff_ = backoff_.count() == 0 ? opt.initial_backoff : std::min(backoff_ * 2, opt.max_backoff);
   LogWarn(kComponent, "Kubernetes API request failed, retrying",
           {{"path", Path()}, {"err", what}, {"retry_in_ms", std::to_string(backoff_.count())}});
-  if (!initial_done_) {
-    initial_done_ = true;
-    d_->Flush();
-  }
+  if (!initial_done_) MarkInitialDone();
   if (!d_->pending().TryAdd()) return;
   retry_timer_.expires_after(backoff_);
   retry_timer_.async_wait(Handler<const boost::system::error_code&>(
       [this, relist](const boost::system::error_code& ec) {
         if (!ec) Begin(relist ? Phase::kList : Phase::kWatch);
       }));
+}
+
+// The first list of this resource has finished (or failed once): the discoverer may send its
+// first update once every resource got here.
+void ResourceWatch::MarkInitialDone() {
+  initial_done_ = true;
+  d_->Flush();
 }
 
 void ResourceWatch::CloseConnection() {
