@@ -20,7 +20,7 @@
 #include "common/labels.h"
 #include "common/yaml_reader.h"
 #include "query/parser.h"
-#include "rules/template.h"
+#include "templating/template.h"
 
 namespace andon::rules {
 namespace {
@@ -310,7 +310,7 @@ class StructureReader {
 
 // ------------------------------------------------------------------------------------------
 // TEMPLATE HOOK: template syntax of an alerting rule's labels and annotations, checked with
-// rules/template.h as Prometheus's testTemplateParsing does (parse only, named
+// templating/template.h as Prometheus's testTemplateParsing does (parse only, named
 // "__alert_<name>", with $labels/$externalLabels/$externalURL/$value defined). Each problem
 // is the position of the label/annotation key and the message after the rule prefix:
 // `label "x": template: __alert_A:1: unclosed action`.
@@ -320,7 +320,7 @@ std::vector<std::pair<YAML::Mark, std::string>> ValidateTemplates(const std::str
   auto check = [&](const std::map<std::string, std::string>& texts,
                    const std::map<std::string, YAML::Mark>& marks, const char* what) {
     for (const auto& [key, text] : texts) {
-      Result<Template> t = Template::ParseAlert(text, alert);
+      Result<templating::Template> t = templating::Template::ParseAlert(text, alert);
       if (t.ok()) continue;
       auto mark = marks.find(key);
       out.emplace_back(mark != marks.end() ? mark->second : raw.mark,

@@ -21,7 +21,7 @@
 // "file:line:column: " (1-based) and, for a rule, `group "g", rule N, "name": ` — e.g.
 //   rules.yml:5:15: group "yolo", rule 1, "yolo": could not parse expression: 1:6: parse
 //   error: expected type range vector in call to function "rate", got instant vector
-// Label and annotation values of alerting rules must parse as templates (rules/template.h).
+// Label and annotation values of alerting rules must parse as templates (templating/template.h).
 // Where Prometheus prints no position (label errors) or "0:0" (a missing field), Andon names
 // the offending key, or the rule itself.
 //

@@ -1,6 +1,6 @@
-// rules/template_tree.h
+// templating/template_tree.h
 //
-// Internals of rules/template.h shared by its parser, executor and function table: the
+// Internals of templating/template.h shared by its parser, executor and function table: the
 // parse tree (after Go's text/template/parse nodes) and the function signatures. Not an
 // API for other layers.
 #pragma once
@@ -14,14 +14,14 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/template.h"
-#include "rules/template_value.h"
+#include "templating/template.h"
+#include "templating/template_value.h"
 
 namespace re2 {
 class RE2;
 }
 
-namespace andon::rules::template_internal {
+namespace andon::templating::template_internal {
 
 enum class NodeType : uint8_t {
   kText,
@@ -142,4 +142,4 @@ struct FunctionError {
   std::string message;
 };
 
-}  // namespace andon::rules::template_internal
+}  // namespace andon::templating::template_internal

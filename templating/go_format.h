@@ -1,4 +1,4 @@
-// rules/go_format.h
+// templating/go_format.h
 //
 // Go's fmt and strconv formatting, reproduced for template output: a template must print
 // values byte for byte as Prometheus (Go) does, e.g. a float64 with %v is the shortest
@@ -16,9 +16,9 @@
 #include <string_view>
 #include <utility>
 
-#include "rules/template_value.h"
+#include "templating/template_value.h"
 
-namespace andon::rules {
+namespace andon::templating {
 
 // utf8.DecodeRuneInString: the code point at the start of s and its width in bytes; an
 // invalid byte decodes as U+FFFD of width 1, an empty string as width 0.
@@ -47,4 +47,4 @@ void AppendGoSprintln(std::string* out, std::span<const TemplateValue> args);
 void AppendGoSprintf(std::string* out, std::string_view format,
                      std::span<const TemplateValue> args);
 
-}  // namespace andon::rules
+}  // namespace andon::templating

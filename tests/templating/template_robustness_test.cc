@@ -6,9 +6,9 @@
 #include <random>
 #include <string>
 
-#include "rules/template.h"
+#include "templating/template.h"
 
-namespace andon::rules {
+namespace andon::templating {
 namespace {
 
 TEST(TemplateRobustnessTest, RandomTokenSoupsParseOrFailCleanly) {
@@ -128,9 +128,9 @@ TEST(TemplateRobustnessTest, DeepNestingIsAnErrorNotAStackOverflow) {
 }
 
 }  // namespace
-}  // namespace andon::rules
+}  // namespace andon::templating
 
-namespace andon::rules {
+namespace andon::templating {
 namespace {
 
 TEST(TemplateRobustnessTest, DeepTemplatesTimesDeepPipelinesRunOutOfBudgetNotOfStack) {
@@ -150,4 +150,4 @@ TEST(TemplateRobustnessTest, DeepTemplatesTimesDeepPipelinesRunOutOfBudgetNotOfS
 }
 
 }  // namespace
-}  // namespace andon::rules
+}  // namespace andon::templating

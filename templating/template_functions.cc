@@ -1,4 +1,4 @@
-// rules/template_functions.cc
+// templating/template_functions.cc
 //
 // The functions templates can call: Go 1.19 text/template's builtins (and, or, not, len,
 // index, slice, print, printf, println, html, js, urlquery, eq, ne, lt, le, gt, ge, call)
@@ -15,10 +15,10 @@
 #include <limits>
 
 #include "common/duration.h"
-#include "rules/go_format.h"
-#include "rules/template_tree.h"
+#include "templating/go_format.h"
+#include "templating/template_tree.h"
 
-namespace andon::rules::template_internal {
+namespace andon::templating::template_internal {
 namespace {
 
 using K = TemplateValue::Kind;
@@ -1211,4 +1211,4 @@ std::string_view ParamTypeName(ParamType t) {
   return "";
 }
 
-}  // namespace andon::rules::template_internal
+}  // namespace andon::templating::template_internal

@@ -1,4 +1,4 @@
-// rules/template.cc
+// templating/template.cc
 //
 // The executor, after Go 1.19's text/template/exec.go: the same evaluation order, the
 // same variable scoping (a variable lives until the {{end}} of the control structure that
@@ -6,14 +6,14 @@
 // inside and returned as Status at the API boundary. The variable and argument stacks are
 // per-thread vectors reused across executions, so a warm execution allocates only for
 // its output and for values it creates (function results, owned strings).
-#include "rules/template.h"
+#include "templating/template.h"
 
 #include <algorithm>
 
-#include "rules/go_format.h"
-#include "rules/template_tree.h"
+#include "templating/go_format.h"
+#include "templating/template_tree.h"
 
-namespace andon::rules {
+namespace andon::templating {
 
 using template_internal::FunctionCall;
 using template_internal::FunctionDef;
@@ -700,4 +700,4 @@ Result<std::string> ExpandAlertTemplate(std::string_view text, std::string_view 
   return r;
 }
 
-}  // namespace andon::rules
+}  // namespace andon::templating

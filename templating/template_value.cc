@@ -1,7 +1,7 @@
-// rules/template_value.cc
-#include "rules/template_value.h"
+// templating/template_value.cc
+#include "templating/template_value.h"
 
-namespace andon::rules {
+namespace andon::templating {
 
 TemplateValue::Kind TemplateValue::kind() const {
   switch (rep_.index()) {
@@ -115,4 +115,4 @@ bool IsTrue(const TemplateValue& v) {
   }
 }
 
-}  // namespace andon::rules
+}  // namespace andon::templating

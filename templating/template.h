@@ -1,4 +1,4 @@
-// rules/template.h
+// templating/template.h
 //
 // Template: the template language of alert annotations and labels (and, later, of
 // notification texts): Go's text/template as Prometheus 2.42 runs it, with Prometheus'
@@ -24,9 +24,9 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "rules/template_value.h"
+#include "templating/template_value.h"
 
-namespace andon::rules {
+namespace andon::templating {
 
 namespace template_internal {
 struct TemplateSet;
@@ -86,4 +86,4 @@ class Template {
 Result<std::string> ExpandAlertTemplate(std::string_view text, std::string_view alert_name,
                                         const AlertTemplateData& data, const TemplateEnv& env);
 
-}  // namespace andon::rules
+}  // namespace andon::templating

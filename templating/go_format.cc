@@ -1,9 +1,9 @@
-// rules/go_format.cc
+// templating/go_format.cc
 //
 // Follows Go 1.19's fmt/print.go, fmt/format.go and strconv/ftoa.go: digits come from
 // std::to_chars (shortest round-trip or correctly rounded, as Go's), the layout rules
 // (%e vs %f choice of %g, sign and padding, bad-verb notation) are Go's.
-#include "rules/go_format.h"
+#include "templating/go_format.h"
 
 #include <algorithm>
 #include <charconv>
@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace andon::rules {
+namespace andon::templating {
 
 void AppendQuoted(std::string* out, std::string_view s, bool ascii_only);
 void AppendGoQuoteAscii(std::string* out, std::string_view s);
@@ -875,4 +875,4 @@ void AppendGoSprintf(std::string* out, std::string_view f, std::span<const Templ
   }
 }
 
-}  // namespace andon::rules
+}  // namespace andon::templating

@@ -8,10 +8,10 @@
 #include <new>
 #include <string>
 
-#include "rules/template.h"
+#include "templating/template.h"
 #include "tests/counting_new.h"
 
-namespace andon::rules {
+namespace andon::templating {
 namespace {
 
 TEST(TemplateAllocTest, WarmExecutionOfAnAnnotationAllocatesNothing) {
@@ -44,4 +44,4 @@ TEST(TemplateAllocTest, WarmExecutionOfAnAnnotationAllocatesNothing) {
 }
 
 }  // namespace
-}  // namespace andon::rules
+}  // namespace andon::templating

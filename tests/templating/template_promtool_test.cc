@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "rules/template.h"
+#include "templating/template.h"
 
-namespace andon::rules {
+namespace andon::templating {
 namespace {
 
 struct PromtoolCase {
@@ -17,7 +17,7 @@ struct PromtoolCase {
 };
 
 const PromtoolCase kCases[] = {
-#include "tests/rules/template_promtool_cases.inc"
+#include "tests/templating/template_promtool_cases.inc"
 };
 
 // The data promtool_cases.py gives the rule: the `up` series is the alert's sample.
@@ -65,4 +65,4 @@ INSTANTIATE_TEST_SUITE_P(Promtool242, PromtoolCaseTest, ::testing::ValuesIn(kCas
                          });
 
 }  // namespace
-}  // namespace andon::rules
+}  // namespace andon::templating

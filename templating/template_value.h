@@ -1,4 +1,4 @@
-// rules/template_value.h
+// templating/template_value.h
 //
 // TemplateValue: the values a template works on, modelled on the Go types Prometheus 2.42
 // hands to text/template, so that printing, comparison, truth and error messages match Go:
@@ -31,7 +31,7 @@
 
 #include "common/labels.h"
 
-namespace andon::rules {
+namespace andon::templating {
 
 // The data Prometheus gives alert annotation and label templates (.Labels,
 // .ExternalLabels, .ExternalURL, .Value).
@@ -169,4 +169,4 @@ class TemplateValue {
 // and slices are false; everything else is true.
 bool IsTrue(const TemplateValue& v);
 
-}  // namespace andon::rules
+}  // namespace andon::templating

@@ -1,8 +1,8 @@
-// Unit tests of rules/template.h beyond the promtool cross-check
+// Unit tests of templating/template.h beyond the promtool cross-check
 // (template_promtool_test.cc): the generic data model of notification templates, the
 // functions promtool cannot exercise (externalURL, pathPrefix, tmpl), limits, concurrency
 // and Go's float formatting.
-#include "rules/template.h"
+#include "templating/template.h"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
-#include "rules/go_format.h"
+#include "templating/go_format.h"
 
-namespace andon::rules {
+namespace andon::templating {
 namespace {
 
 std::string Render(std::string_view text, const TemplateValue& data, const TemplateEnv& env = {}) {
@@ -208,4 +208,4 @@ TEST(GoFormatTest, QuotesAndTimesAsGo) {
 }
 
 }  // namespace
-}  // namespace andon::rules
+}  // namespace andon::templating

@@ -1,4 +1,4 @@
-// rules/template_parser.cc
+// templating/template_parser.cc
 //
 // Lexer and parser of the template language, after Go 1.19's text/template/parse
 // (lex.go, parse.go, node.go): same tokens, same grammar, same error messages, so that a
@@ -9,10 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "rules/go_format.h"
-#include "rules/template_tree.h"
+#include "templating/go_format.h"
+#include "templating/template_tree.h"
 
-namespace andon::rules::template_internal {
+namespace andon::templating::template_internal {
 namespace {
 
 enum class Tok : uint8_t {
@@ -1352,4 +1352,4 @@ std::string NodeString(const Node* n) {
   return s;
 }
 
-}  // namespace andon::rules::template_internal
+}  // namespace andon::templating::template_internal
