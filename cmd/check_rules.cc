@@ -79,7 +79,7 @@ constexpr char kRulesUsage[] =
     "  --lint.evaluation-interval=1m\n"
     "  --lint.disable=CHECK,...  Switch checks off: alert-name-case, required-label,\n"
     "                            severity-value, required-annotation, for-too-short,\n"
-    "                            rate-range-too-short.\n"
+    "                            rate-range-too-short, unknown-team.\n"
     "                            Any --lint.* flag turns the team policy on.\n";
 constexpr char kConfigUsage[] =
     "usage: andon check config [<flags>] <config-files>...\n\n"
@@ -301,6 +301,8 @@ Status ApplyPolicyFlags(const std::vector<std::pair<std::string, std::string>>& 
           l.for_at_least_interval = false;
         } else if (check == "rate-range-too-short") {
           l.min_rate_range_intervals = 0;
+        } else if (check == "unknown-team") {
+          policy->known_teams.clear();
         } else {
           return Status::InvalidArgument(name + ": unknown check '" + check + "'");
         }

@@ -60,6 +60,7 @@ class RuleChecker {
       CheckLabels();
       CheckAnnotations();
       CheckFor();
+      CheckTeam();
     }
     if (lint_.min_rate_range_intervals > 0 && !lint_.rate_functions.empty() && rule_.expr) {
       Walk(*rule_.expr);
@@ -132,6 +133,22 @@ class RuleChecker {
         "for " + FormatDurationMs(rule_.for_ms) + " is shorter than the evaluation interval " +
             FormatDurationMs(interval_ms_) +
             " (the alert can only fire at an evaluation, so it waits the whole interval)");
+  }
+
+  void CheckTeam() {
+    const auto& teams = options_.known_teams;
+    auto it = rule_.labels.find("team");
+    if (teams.empty() || it == rule_.labels.end() || it->second.empty() ||
+        it->second.find("{{") != std::string::npos ||
+        std::find(teams.begin(), teams.end(), it->second) != teams.end()) {
+      return;
+    }
+    Add(rule_.label_pos.count("team") ? rule_.label_pos.at("team") : rule_.labels_pos,
+        "unknown-team",
+        "label \"team\" is " + Quoted(it->second) +
+            ", which names no team of the config (its alerts would go to the default receiver); "
+            "teams: " +
+            JoinComma(teams));
   }
 
   bool IsRateFunction(const query::Call& call) const {
@@ -240,6 +257,7 @@ PolicyOptions PolicyFromConfig(const config::Config& config) {
   for (const config::ScrapeConfig& sc : config.scrape_configs) {
     o.job_scrape_interval_ms[sc.job_name] = sc.scrape_interval_ms;
   }
+  for (const config::TeamConfig& t : config.teams) o.known_teams.push_back(t.name);
   return o;
 }
 

@@ -19,6 +19,10 @@
 //                         has that job, else the global one. For a subquery directly under such
 //                         a function, the subquery's step (or the group's interval) takes the
 //                         scrape interval's place. Selectors inside subqueries are checked too.
+//   unknown-team          the `team` label of an alerting rule names no team of the config's
+//                         `teams` section (whose routes match team="<name>"), so its alerts
+//                         would fall through to the default receiver. Only when the config has
+//                         teams; templated values ("{{ ... }}") are not checked.
 //
 // Recording rules get rate-range-too-short only (names, labels and annotations of recorded
 // series follow other conventions). An empty list, 0 or false in LintConfig switches the
@@ -47,10 +51,11 @@ struct PolicyOptions {
   int64_t evaluation_interval_ms = 60 * 1000;             // for groups without `interval`
   int64_t scrape_interval_ms = 60 * 1000;                 // for selectors naming no known job
   std::map<std::string, int64_t> job_scrape_interval_ms;  // job_name -> scrape interval
+  std::vector<std::string> known_teams;  // the config's `teams`; empty: unknown-team is off
 };
 
 // The policy of a loaded configuration: its `lint:` section (defaults when absent), global
-// evaluation and scrape intervals, and every scrape job's effective interval.
+// evaluation and scrape intervals, every scrape job's effective interval, and its teams.
 PolicyOptions PolicyFromConfig(const config::Config& config);
 
 // Fails (InvalidArgument, naming the setting) when `rate_functions` names something that is

@@ -267,10 +267,36 @@ lint:
   EXPECT_EQ(o.job_scrape_interval_ms.at("api"), 10000);
   EXPECT_EQ(o.job_scrape_interval_ms.at("web"), 30000);
   EXPECT_THAT(o.lint.required_labels, ElementsAre("team"));
+  EXPECT_TRUE(o.known_teams.empty());
   EXPECT_THAT(o.lint.required_annotations, ElementsAre("runbook_url", "summary"));  // default
+  Result<config::Config> teams = config::ParseConfig(R"(alerting:
+  global: {slack_api_url: "https://hooks.slack.example/x"}
+  route: {receiver: default}
+  receivers: [{name: default}]
+teams:
+  payments: {slack_channel: "#pay"}
+  search: {slack_channel: "#search"}
+)",
+                                                     "andon.yml", "");
+  ASSERT_TRUE(teams.ok()) << teams.status().message();
+  EXPECT_THAT(PolicyFromConfig(*teams).known_teams, ElementsAre("payments", "search"));
   Result<config::Config> none = config::ParseConfig("", "andon.yml", "");
   ASSERT_TRUE(none.ok());
   EXPECT_THAT(PolicyFromConfig(*none).lint.required_labels, ElementsAre("team", "severity"));
+}
+
+TEST(RulePolicyTest, TeamLabelMustNameAConfiguredTeamWhenTheConfigHasTeams) {
+  const std::string g = kGood;
+  EXPECT_THAT(Check(Replace(g, "team: payments", "team: paymnets")), IsEmpty());  // no teams
+  PolicyOptions o;
+  o.known_teams = {"payments", "search"};
+  EXPECT_THAT(Check(g, o), IsEmpty());
+  EXPECT_THAT(Check(Replace(g, "team: payments", "team: \"{{ $labels.team }}\""), o), IsEmpty());
+  EXPECT_THAT(Check(Replace(g, "team: payments", "team: paymnets"), o),
+              ElementsAre("r.yml:8:11: group \"payments\", rule 1, \"PaymentsDown\": label "
+                          "\"team\" is \"paymnets\", which names no team of the config (its "
+                          "alerts would go to the default receiver); teams: payments, search "
+                          "(unknown-team)"));
 }
 
 TEST(RulePolicyTest, ToCamelCaseSuggestions) {
