@@ -10,6 +10,12 @@
 // Exit codes: 0 clean (lint findings are printed but do not fail), 1 an invalid file,
 // 2 a file that cannot be read (or bad usage), 3 lint findings with --lint-fatal.
 // With no FILE, `check rules` reads the rule file from standard input.
+//
+// `check rules` also applies Andon's team policy (rules/rule_policy.h) when asked for, and
+// only then: --config.file=andon.yml (its `lint:` section and intervals; with no FILE, its
+// rule_files), --lint=policy ("all" keeps promtool's meaning), or any --lint.* flag. Policy
+// findings exit 1. --format=json|github prints findings (rules/finding.h) on stdout instead
+// of promtool's layout, invalid and unreadable files included, with the same exit codes.
 #pragma once
 
 #include <cstdio>

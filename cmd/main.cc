@@ -54,7 +54,9 @@ using config::ParseConfig;
 constexpr char kUsageHeader[] =
     "usage: andon [<flags>] [serve]\n"
     "       andon check config [--lint=duplicate-rules|all|none] [--lint-fatal] FILE...\n"
-    "       andon check rules [--lint=duplicate-rules|all|none] [--lint-fatal] [FILE...]\n"
+    "       andon check rules [--lint=duplicate-rules|all|none|policy] [--lint-fatal]\n"
+    "                         [--format=text|json|github] [--config.file=FILE] [--lint.*]\n"
+    "                         [FILE...]   (andon check rules --help lists the --lint.* flags)\n"
     "       andon tsdb import openmetrics FILE [DATA_DIR]\n"
     "       andon --version\n\n"
     "The Andon monitoring and alerting server.\n\nFlags:\n";

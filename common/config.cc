@@ -164,6 +164,7 @@ class Parser {
     if (const YAML::Node* n = m.Get("alerting")) c.alerting = ReadAlerting(*n);
     YAML::Mark teams_mark = m.KeyMark("teams");
     if (const YAML::Node* n = m.Get("teams")) c.teams = ReadTeams(*n);
+    if (const YAML::Node* n = m.Get("lint")) c.lint = ReadLint(*n);
     m.Finish();
 
     if (!c.teams.empty()) {
@@ -732,6 +733,34 @@ class Parser {
     }
     outer.Finish();
     return teams;
+  }
+
+  LintConfig ReadLint(const YAML::Node& node) {
+    LintConfig l;
+    MapReader m(src_, node, "config.LintConfig");
+    // Label-name lists: each entry must be a valid label name.
+    auto names = [&](std::string_view key, std::vector<std::string>* out) {
+      if (!m.StringList(key, out)) return;
+      for (const std::string& name : *out) {
+        if (!IsValidLabelName(name)) {
+          src_.Fail(m.KeyMark(key), "lint." + std::string(key) + ": " + Quoted(name) +
+                                        " is not a valid label name");
+        }
+      }
+    };
+    names("required_labels", &l.required_labels);
+    if (m.String("severity_label", &l.severity_label) && !IsValidLabelName(l.severity_label)) {
+      src_.Fail(m.KeyMark("severity_label"),
+                "lint.severity_label: " + Quoted(l.severity_label) + " is not a valid label name");
+    }
+    m.StringList("allowed_severities", &l.allowed_severities);
+    names("required_annotations", &l.required_annotations);
+    m.Bool("for_at_least_interval", &l.for_at_least_interval);
+    m.Uint("min_rate_range_intervals", &l.min_rate_range_intervals);
+    names("rate_functions", &l.rate_functions);
+    m.Bool("camel_case_alert_names", &l.camel_case_alert_names);
+    m.Finish();
+    return l;
   }
 
   // -------------------------------------------------------------------------------------

@@ -388,14 +388,32 @@ struct TeamConfig {
   std::string runbook_base_url;
 };
 
+// Andon's team policy for rule files (the top-level `lint:` section), which
+// `andon check rules --config.file=...` applies on top of promtool's checks (the checks are in
+// rules/rule_policy.h; docs/configuration.md#lint). Every key is optional and defaults to the
+// value below; an empty list, 0 or false switches the corresponding check off.
+struct LintConfig {
+  std::vector<std::string> required_labels = {"team", "severity"};  // alerting rules
+  std::string severity_label = "severity";
+  std::vector<std::string> allowed_severities = {"critical", "warning", "info"};
+  std::vector<std::string> required_annotations = {"runbook_url", "summary"};
+  bool for_at_least_interval = true;      // a non-zero `for` below the group's interval
+  uint64_t min_rate_range_intervals = 4;  // ranges under rate_functions vs scrape interval
+  // Names only checked to be identifiers here; rules/rule_policy.h checks they are functions
+  // over a range vector.
+  std::vector<std::string> rate_functions = {"rate", "increase", "irate", "delta", "idelta"};
+  bool camel_case_alert_names = true;
+};
+
 struct Config {
   GlobalConfig global;
   std::vector<ScrapeConfig> scrape_configs;
   std::vector<std::string> rule_files;  // globs resolved against the config directory
   std::vector<RemoteWriteConfig> remote_write;
   AlertingConfig alerting;
-  std::vector<TeamConfig> teams;  // in file order
-  std::string source_file;        // the file name used in messages ("" for the default)
+  std::vector<TeamConfig> teams;   // in file order
+  std::optional<LintConfig> lint;  // set when the file has a `lint:` section
+  std::string source_file;         // the file name used in messages ("" for the default)
 
   // The effective configuration as YAML, as /api/v1/status/config shows it: defaults filled
   // in, and every credential replaced by "<secret>".

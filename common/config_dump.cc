@@ -483,6 +483,18 @@ std::string Config::ToRedactedYaml() const {
     }
     e << YAML::EndMap;
   }
+  if (lint) {
+    e << YAML::Key << "lint" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "required_labels" << YAML::Value << StrList{lint->required_labels};
+    e << YAML::Key << "severity_label" << YAML::Value << Str{lint->severity_label};
+    e << YAML::Key << "allowed_severities" << YAML::Value << StrList{lint->allowed_severities};
+    e << YAML::Key << "required_annotations" << YAML::Value << StrList{lint->required_annotations};
+    e << YAML::Key << "for_at_least_interval" << YAML::Value << lint->for_at_least_interval;
+    e << YAML::Key << "min_rate_range_intervals" << YAML::Value << lint->min_rate_range_intervals;
+    e << YAML::Key << "rate_functions" << YAML::Value << StrList{lint->rate_functions};
+    e << YAML::Key << "camel_case_alert_names" << YAML::Value << lint->camel_case_alert_names;
+    e << YAML::EndMap;
+  }
   e << YAML::EndMap;
   return std::string(e.c_str()) + "\n";
 }

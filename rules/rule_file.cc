@@ -67,6 +67,70 @@ std::optional<int64_t> ParseYamlInt(const std::string& text) {
   return static_cast<int64_t>(d);
 }
 
+// The file position of each line of `expr`, the value of a scalar that starts at `mark` in
+// `text`, when the value stands verbatim in the text (see Rule::expr_lines); else empty.
+std::vector<FilePos> ExprLines(std::string_view text, const YAML::Mark& mark,
+                               const std::string& expr) {
+  if (mark.is_null() || mark.pos < 0 || static_cast<size_t>(mark.pos) >= text.size() ||
+      expr.empty()) {
+    return {};
+  }
+  size_t pos = static_cast<size_t>(mark.pos);
+  const char c = text[pos];
+  if (c == '>') return {};
+  if (c != '|') {  // one-line plain or quoted scalar
+    size_t skip = (c == '"' || c == '\'') ? 1 : 0;
+    if (expr.find('\n') != std::string::npos || text.substr(pos + skip, expr.size()) != expr) {
+      return {};
+    }
+    return {FilePos{mark.line + 1, mark.column + 1 + static_cast<int>(skip)}};
+  }
+  // A literal block: content starts on the line after the header, every line indented alike.
+  size_t line_start = text.find('\n', pos);
+  if (line_start == std::string_view::npos) return {};
+  ++line_start;
+  std::vector<std::string_view> lines;
+  for (size_t start = 0; start <= expr.size();) {
+    size_t nl = expr.find('\n', start);
+    if (nl == std::string::npos) nl = expr.size();
+    lines.push_back(std::string_view(expr).substr(start, nl - start));
+    start = nl + 1;
+  }
+  size_t indent = std::string_view::npos;
+  std::vector<FilePos> out;
+  int file_line = mark.line + 2;
+  for (std::string_view want : lines) {
+    size_t end = text.find('\n', line_start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view got = text.substr(line_start, end - line_start);
+    if (!got.empty() && got.back() == '\r') got.remove_suffix(1);
+    if (!want.empty()) {
+      if (indent == std::string_view::npos) indent = got.find_first_not_of(' ');
+      if (indent == std::string_view::npos || got.size() < indent ||
+          got.find_first_not_of(' ') < indent || got.substr(indent) != want) {
+        return {};
+      }
+    }
+    out.push_back(
+        FilePos{file_line, static_cast<int>(indent == std::string_view::npos ? 0 : indent) + 1});
+    ++file_line;
+    if (end == text.size()) break;
+    line_start = end + 1;
+  }
+  if (out.size() < lines.size()) {
+    // The text ended early: only trailing empty lines (a kept final newline) may be missing.
+    for (size_t i = out.size(); i < lines.size(); ++i) {
+      if (!lines[i].empty()) return {};
+      out.push_back(FilePos{file_line++, 1});
+    }
+  }
+  // Empty lines before the first content line got column 1; give them the block's indent.
+  for (FilePos& p : out) {
+    if (indent != std::string_view::npos) p.column = static_cast<int>(indent) + 1;
+  }
+  return out;
+}
+
 // One key of a mapping: the key node (for its position) and the value.
 struct Field {
   YAML::Node key;
@@ -98,7 +162,7 @@ struct RawGroup {
 
 class StructureReader {
  public:
-  explicit StructureReader(const yaml::Source& src) : src_(src) {}
+  StructureReader(const yaml::Source& src, std::string_view text) : src_(src), text_(text) {}
 
   std::vector<RawGroup> ReadFile(const YAML::Node& root) {
     std::vector<RawGroup> groups;
@@ -289,22 +353,31 @@ class StructureReader {
     text("record", &r.record, &r.record_mark);
     text("alert", &r.alert, &r.alert_mark);
     text("expr", &r.expr, &r.expr_mark);
+    r.rule.name_pos = PosOf(r.alert ? r.alert_mark : r.record_mark);
+    r.rule.expr_pos = PosOf(r.expr_mark);
+    if (r.expr) r.rule.expr_lines = ExprLines(text_, r.expr_mark, *r.expr);
     if (auto it = fields->find("for"); it != fields->end()) {
       if (auto d = Duration(it->second, "for")) r.rule.for_ms = *d;
+      r.rule.for_pos = PosOf(MarkOf(it->second.key, it->second.value));
     }
     if (auto it = fields->find("keep_firing_for"); it != fields->end()) {
       if (auto d = Duration(it->second, "keep_firing_for")) r.rule.keep_firing_for_ms = *d;
     }
     if (auto it = fields->find("labels"); it != fields->end()) {
       r.rule.labels = StringMap(it->second, "labels", &r.label_marks);
+      r.rule.labels_pos = PosOf(it->second.key.Mark());
+      for (const auto& [k, m] : r.label_marks) r.rule.label_pos[k] = PosOf(m);
     }
     if (auto it = fields->find("annotations"); it != fields->end()) {
       r.rule.annotations = StringMap(it->second, "annotations", &r.annotation_marks);
+      r.rule.annotations_pos = PosOf(it->second.key.Mark());
+      for (const auto& [k, m] : r.annotation_marks) r.rule.annotation_pos[k] = PosOf(m);
     }
     return r;
   }
 
   const yaml::Source& src_;
+  std::string_view text_;
   std::vector<std::string> errors_;
 };
 
@@ -426,6 +499,22 @@ std::string Join(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+FilePos Rule::ExprPos(uint32_t offset) const {
+  if (expr_lines.empty()) return expr_pos;
+  size_t line = 0;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset && i < expr_text.size(); ++i) {
+    if (expr_text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  if (line >= expr_lines.size()) return expr_pos;
+  return {expr_lines[line].line,
+          expr_lines[line].column +
+              static_cast<int>(std::min<size_t>(offset, expr_text.size()) - line_start)};
+}
+
 size_t RuleFile::RuleCount() const {
   size_t n = 0;
   for (const RuleGroup& g : groups) n += g.rules.size();
@@ -438,7 +527,7 @@ Result<RuleFile> ParseRuleFile(std::string_view text, std::string_view filename)
   yaml::Source src{std::string(filename)};
   std::vector<RawGroup> raw;
   try {
-    StructureReader reader(src);
+    StructureReader reader(src, text);
     raw = reader.ReadFile(*doc);
     if (!reader.errors().empty()) return Status::InvalidArgument(Join(reader.errors()));
   } catch (const YAML::Exception& e) {

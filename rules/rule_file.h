@@ -61,7 +61,24 @@ struct Rule {
   std::map<std::string, std::string> annotations;  // alerting only
   FilePos pos;                                     // the rule's mapping
 
+  // Where the parts of the rule are written, for linters (rules/rule_policy.h); {0, 0} for a
+  // part the rule does not have.
+  FilePos name_pos;                               // the `alert` or `record` value
+  FilePos expr_pos;                               // the `expr` value
+  FilePos for_pos;                                // the `for` value
+  FilePos labels_pos;                             // the `labels` key
+  FilePos annotations_pos;                        // the `annotations` key
+  std::map<std::string, FilePos> label_pos;       // each label's key
+  std::map<std::string, FilePos> annotation_pos;  // each annotation's key
+  // The file position of each line of expr_text when the text stands verbatim in the file
+  // (a one-line plain or quoted scalar without escapes, or a literal block `|`); empty when
+  // it does not (folded or multi-line plain scalars, escapes).
+  std::vector<FilePos> expr_lines;
+
   bool alerting() const { return kind == Kind::kAlerting; }
+  // The file position of byte `offset` of expr_text (e.g. a query::PosRange start): exact
+  // when expr_lines is known, otherwise expr_pos.
+  FilePos ExprPos(uint32_t offset) const;
 };
 
 struct RuleGroup {

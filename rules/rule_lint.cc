@@ -1,7 +1,10 @@
 #include "rules/rule_lint.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
+
+#include "common/labels.h"
 
 namespace andon::rules {
 
@@ -15,6 +18,8 @@ LintOptions ParseLintOptions(std::string_view value, std::vector<std::string>* w
     std::string_view item = value.substr(start, comma - start);
     if (item == "all" || item == "duplicate-rules") {
       out.duplicate_rules = true;
+    } else if (item == "policy") {
+      out.policy = true;
     } else if (item != "none" && warnings != nullptr) {
       warnings->push_back("WARNING: unknown lint option " + std::string(item));
     }
@@ -58,6 +63,32 @@ std::vector<std::string> LintRuleFile(const RuleFile& file, const LintOptions& o
   if (options.duplicate_rules) {
     std::vector<DuplicateRule> dups = FindDuplicateRules(file);
     if (!dups.empty()) out.push_back("lint error " + FormatDuplicateRules(dups));
+  }
+  return out;
+}
+
+std::vector<Finding> DuplicateRuleFindings(const RuleFile& file) {
+  using Key = std::pair<std::string, std::map<std::string, std::string>>;
+  std::map<Key, std::pair<const RuleGroup*, size_t>> first;  // -> where it was first seen
+  std::vector<Finding> out;
+  for (const RuleGroup& g : file.groups) {
+    for (size_t i = 0; i < g.rules.size(); ++i) {
+      const Rule& r = g.rules[i];
+      auto [it, inserted] = first.emplace(Key{r.name, r.labels}, std::make_pair(&g, i));
+      if (inserted) continue;
+      Finding f;
+      f.file = file.filename;
+      f.pos = r.name_pos.line > 0 ? r.name_pos : r.pos;
+      f.group = g.name;
+      f.rule_index = i + 1;
+      f.rule = r.name;
+      f.check = "duplicate-rules";
+      f.message = "same name and labels as group " + QuoteLabelValue(it->second.first->name) +
+                  ", rule " + std::to_string(it->second.second + 1) +
+                  " (both write or fire the same series)";
+      f.warning = true;
+      out.push_back(std::move(f));
+    }
   }
   return out;
 }

@@ -13,15 +13,19 @@
 #include <vector>
 
 #include "common/status.h"
+#include "rules/finding.h"
 #include "rules/rule_file.h"
 
 namespace andon::rules {
 
 // Which lint checks run. Parsed from promtool's --lint value: a comma-separated list of
-// "all", "duplicate-rules", "none" (default "duplicate-rules").
+// "all", "duplicate-rules", "none" (default "duplicate-rules"), and Andon's "policy" (the team
+// policy of rules/rule_policy.h). "all" keeps promtool's meaning (duplicate-rules only), so
+// a CI job that ran `promtool check rules --lint=all` gets the same verdict from Andon.
 struct LintOptions {
   bool duplicate_rules = true;
-  bool fatal = false;  // --lint-fatal: lint findings fail the check (exit code 3)
+  bool policy = false;  // "policy": the team policy (findings exit 1)
+  bool fatal = false;   // --lint-fatal: lint findings fail the check (exit code 3)
 };
 
 // Parses a --lint value. Unknown items are ignored but named in *warnings, as promtool does
@@ -46,5 +50,10 @@ std::string FormatDuplicateRules(const std::vector<DuplicateRule>& duplicates);
 // Runs the selected checks over `file`; each finding is one message, already prefixed
 // "lint error " as promtool prints it. Empty when the file is clean.
 std::vector<std::string> LintRuleFile(const RuleFile& file, const LintOptions& options);
+
+// The duplicate-rules lint as findings for --format=json|github: one per rule that repeats
+// the name and labels of an earlier rule of the file, at its name, check "duplicate-rules",
+// a warning (the caller clears `warning` under --lint-fatal).
+std::vector<Finding> DuplicateRuleFindings(const RuleFile& file);
 
 }  // namespace andon::rules

@@ -1013,6 +1013,78 @@ TEST(AlertmanagerConfigTest, UnknownKeyIsAnError) {
             "alertmanager.yml:3:1: field \"silences\" not found in type config.RouterConfig");
 }
 
+// ---------------------------------------------------------------------------------------
+// lint: (the team policy of `andon check rules`)
+
+TEST(LintConfigTest, AbsentSectionIsUnsetAndNotDumped) {
+  Result<Config> c = Parse("global: {}\n");
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->lint.has_value());
+  EXPECT_EQ(c->ToRedactedYaml().find("lint:"), std::string::npos);
+}
+
+TEST(LintConfigTest, MissingKeysTakeDefaults) {
+  Result<Config> c = Parse("lint:\n  min_rate_range_intervals: 2\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE(c->lint.has_value());
+  const LintConfig& l = *c->lint;
+  EXPECT_EQ(l.min_rate_range_intervals, 2u);
+  EXPECT_THAT(l.required_labels, ElementsAre("team", "severity"));
+  EXPECT_EQ(l.severity_label, "severity");
+  EXPECT_THAT(l.allowed_severities, ElementsAre("critical", "warning", "info"));
+  EXPECT_THAT(l.required_annotations, ElementsAre("runbook_url", "summary"));
+  EXPECT_TRUE(l.for_at_least_interval);
+  EXPECT_THAT(l.rate_functions, ElementsAre("rate", "increase", "irate", "delta", "idelta"));
+  EXPECT_TRUE(l.camel_case_alert_names);
+}
+
+TEST(LintConfigTest, EveryKeyIsReadAndTheDumpLoadsBack) {
+  Result<Config> c = Parse(R"(lint:
+  required_labels: [team]
+  severity_label: priority
+  allowed_severities: [P1, P2, "true"]
+  required_annotations: []
+  for_at_least_interval: false
+  min_rate_range_intervals: 0
+  rate_functions: [rate, deriv]
+  camel_case_alert_names: false
+)");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const LintConfig& l = *c->lint;
+  EXPECT_THAT(l.required_labels, ElementsAre("team"));
+  EXPECT_EQ(l.severity_label, "priority");
+  EXPECT_THAT(l.allowed_severities, ElementsAre("P1", "P2", "true"));
+  EXPECT_TRUE(l.required_annotations.empty());
+  EXPECT_FALSE(l.for_at_least_interval);
+  EXPECT_EQ(l.min_rate_range_intervals, 0u);
+  EXPECT_THAT(l.rate_functions, ElementsAre("rate", "deriv"));
+  EXPECT_FALSE(l.camel_case_alert_names);
+  std::string dump = c->ToRedactedYaml();
+  EXPECT_THAT(dump, HasSubstr("lint:\n  required_labels: [team]\n  severity_label: priority\n"
+                              "  allowed_severities: [P1, P2, \"true\"]\n"));
+  Result<Config> again = Parse(dump);
+  ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << dump;
+  EXPECT_EQ(again->ToRedactedYaml(), dump);
+  EXPECT_THAT(again->lint->allowed_severities, ElementsAre("P1", "P2", "true"));
+  EXPECT_FALSE(again->lint->camel_case_alert_names);
+}
+
+TEST(LintConfigTest, UnknownKeyIsAnErrorWithItsPosition) {
+  EXPECT_EQ(ErrorOf("lint:\n  required_labels: [team]\n  required_label: [x]\n"),
+            "andon.yml:3:3: field \"required_label\" not found in type config.LintConfig");
+}
+
+TEST(LintConfigTest, BadValuesAreErrorsWithTheirPosition) {
+  EXPECT_EQ(ErrorOf("lint:\n  required_labels: [team, 1x]\n"),
+            "andon.yml:2:3: lint.required_labels: \"1x\" is not a valid label name");
+  EXPECT_EQ(ErrorOf("lint:\n  severity_label: a-b\n"),
+            "andon.yml:2:3: lint.severity_label: \"a-b\" is not a valid label name");
+  EXPECT_THAT(ErrorOf("lint:\n  min_rate_range_intervals: -1\n"), HasSubstr("andon.yml:2:"));
+  EXPECT_THAT(ErrorOf("lint:\n  camel_case_alert_names: maybe\n"), HasSubstr("andon.yml:2:"));
+  EXPECT_THAT(ErrorOf("lint:\n  required_annotations: summary\n"), HasSubstr("andon.yml:2:"));
+  EXPECT_THAT(ErrorOf("lint: [team]\n"), HasSubstr("andon.yml:1:7: "));
+}
+
 }  // namespace
 }  // namespace andon::config
 

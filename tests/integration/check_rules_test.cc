@@ -21,6 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using testing::MakeTempDir;
+using ::testing::Not;
 using testing::ReadFile;
 using testing::WriteFile;
 
@@ -363,6 +364,207 @@ TEST_F(CheckRulesTest, CheckConfigAlsoChecksTheRuleFilesItReferences) {
               HasSubstr("  FAILED: \"nothere.yml\" does not point to an existing file\n"));
   // --syntax-only does not look at the rule files.
   EXPECT_EQ(Andon({"check", "config", "--syntax-only", "bad-rules.yml"}, dir_).code, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// The team policy (issue 6): lint: section, --lint=policy, --lint.* flags, --format.
+
+constexpr char kPolicyGood[] = R"(groups:
+  - name: payments
+    rules:
+      - alert: PaymentsDown
+        expr: rate(payments_errors_total[5m]) > 0
+        for: 5m
+        labels: {team: payments, severity: critical}
+        annotations:
+          summary: Payments are failing
+          runbook_url: https://runbooks.example.com/payments
+)";
+
+// Breaks the policy twice: the range (line 5, selector at column 20) and the severity.
+constexpr char kPolicyBad[] = R"(groups:
+  - name: payments
+    rules:
+      - alert: PaymentsDown
+        expr: rate(payments_errors_total[2m]) > 0
+        for: 5m
+        labels:
+          team: payments
+          severity: page
+        annotations:
+          summary: Payments are failing
+          runbook_url: https://runbooks.example.com/payments
+)";
+
+TEST_F(CheckRulesTest, PolicyIsOffUnlessRequestedSoPromtoolParityHolds) {
+  WriteFile(dir_ / "bad.yml", kPolicyBad);
+  for (std::vector<std::string> flags : std::vector<std::vector<std::string>>{
+           {}, {"--lint=all"}, {"--lint=all", "--lint-fatal"}, {"--lint=none"}}) {
+    std::vector<std::string> args = {"check", "rules"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.push_back("bad.yml");
+    Outcome want = Promtool(args, dir_);
+    Outcome got = Andon(args, dir_);
+    EXPECT_EQ(got.code, 0);
+    EXPECT_EQ(got.code, want.code);
+    EXPECT_EQ(got.out, want.out);
+    EXPECT_EQ(got.err, want.err);
+  }
+}
+
+TEST_F(CheckRulesTest, PolicyTextFormatExitsOneWithFindings) {
+  WriteFile(dir_ / "good.yml", kPolicyGood);
+  WriteFile(dir_ / "bad.yml", kPolicyBad);
+  Outcome good = Andon({"check", "rules", "--lint=policy", "good.yml"}, dir_);
+  EXPECT_EQ(good.code, 0) << good.err;
+  EXPECT_EQ(good.out, "Checking good.yml\n  SUCCESS: 1 rules found\n\n");
+  Outcome bad = Andon({"check", "rules", "--lint=policy", "good.yml", "bad.yml"}, dir_);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.out, "Checking good.yml\n  SUCCESS: 1 rules found\n\nChecking bad.yml\n\n");
+  EXPECT_EQ(bad.err,
+            "  FAILED:\n"
+            "bad.yml:5:20: group \"payments\", rule 1, \"PaymentsDown\": range [2m] of "
+            "payments_errors_total under rate() is shorter than 4 x the scrape interval 1m (use "
+            "at least [4m]) (rate-range-too-short)\n"
+            "bad.yml:9:11: group \"payments\", rule 1, \"PaymentsDown\": label \"severity\" is "
+            "\"page\", not one of the allowed values: critical, warning, info (severity-value)\n");
+  // Flags change the policy: `page` allowed, a 30s scrape interval makes [2m] long enough.
+  Outcome flagged = Andon({"check", "rules", "--lint.severity-values=page,ticket",
+                           "--lint.scrape-interval=30s", "bad.yml"},
+                          dir_);
+  EXPECT_EQ(flagged.code, 0) << flagged.err;
+  Outcome disabled = Andon(
+      {"check", "rules", "--lint.disable=severity-value,rate-range-too-short", "bad.yml"}, dir_);
+  EXPECT_EQ(disabled.code, 0) << disabled.err;
+}
+
+TEST_F(CheckRulesTest, PolicyGithubFormatPrintsWorkflowAnnotations) {
+  WriteFile(dir_ / "good.yml", kPolicyGood);
+  WriteFile(dir_ / "bad.yml", kPolicyBad);
+  Outcome good = Andon({"check", "rules", "--lint=policy", "--format=github", "good.yml"}, dir_);
+  EXPECT_EQ(good.code, 0);
+  EXPECT_EQ(good.out, "");
+  Outcome bad = Andon({"check", "rules", "--lint=policy", "--format", "github", "bad.yml"}, dir_);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.out,
+            "::error file=bad.yml,line=5,col=20,title=andon rate-range-too-short::group "
+            "\"payments\", rule 1, \"PaymentsDown\": range [2m] of payments_errors_total under "
+            "rate() is shorter than 4 x the scrape interval 1m (use at least [4m])\n"
+            "::error file=bad.yml,line=9,col=11,title=andon severity-value::group \"payments\", "
+            "rule 1, \"PaymentsDown\": label \"severity\" is \"page\", not one of the allowed "
+            "values: critical, warning, info\n");
+  EXPECT_EQ(bad.err, "");
+  // Invalid and unreadable files are annotated too, and keep their exit codes.
+  WriteFile(dir_ / "invalid.yml", "groups:\n  - name: g\n    rules:\n      - record: r\n");
+  Outcome invalid = Andon({"check", "rules", "--format=github", "invalid.yml"}, dir_);
+  EXPECT_EQ(invalid.code, 1);
+  EXPECT_EQ(invalid.out,
+            "::error file=invalid.yml,line=4,col=9,title=andon invalid-rule-file::group \"g\", "
+            "rule 1, \"r\": field 'expr' must be set in rule\n");
+  Outcome missing = Andon({"check", "rules", "--format=github", "nope.yml", "bad.yml"}, dir_);
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_EQ(missing.out,
+            "::error file=nope.yml,title=andon unreadable-file::cannot read file: No such file "
+            "or directory\n");
+  // promtool's duplicate-rules lint is a warning, an error with --lint-fatal (exit 3).
+  fs::path folder = kConformance / "promtool";
+  Outcome dup = Andon({"check", "rules", "--format=github", "rules_duplicates.yml"}, folder);
+  EXPECT_EQ(dup.code, 0);
+  EXPECT_THAT(dup.out, HasSubstr("::warning file=rules_duplicates.yml,line="));
+  EXPECT_THAT(dup.out, HasSubstr("title=andon duplicate-rules::"));
+  Outcome fatal =
+      Andon({"check", "rules", "--format=github", "--lint-fatal", "rules_duplicates.yml"}, folder);
+  EXPECT_EQ(fatal.code, 3);
+  EXPECT_THAT(fatal.out, HasSubstr("::error file=rules_duplicates.yml,line="));
+}
+
+TEST_F(CheckRulesTest, PolicyJsonFormatPrintsAnArrayOfFindings) {
+  WriteFile(dir_ / "good.yml", kPolicyGood);
+  WriteFile(dir_ / "bad.yml", kPolicyBad);
+  Outcome good = Andon({"check", "rules", "--lint=policy", "--format=json", "good.yml"}, dir_);
+  EXPECT_EQ(good.code, 0);
+  EXPECT_EQ(good.out, "[]\n");
+  Outcome bad = Andon({"check", "rules", "--lint=policy", "--format=json", "bad.yml"}, dir_);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_THAT(bad.out, HasSubstr(R"({
+    "file": "bad.yml",
+    "line": 9,
+    "column": 11,
+    "group": "payments",
+    "rule_index": 1,
+    "rule": "PaymentsDown",
+    "check": "severity-value",
+    "level": "error",
+    "message": "label \"severity\" is \"page\", not one of the allowed values: critical, warning, info"
+  })"));
+  EXPECT_EQ(bad.out.rfind("[\n  {\n    \"file\": \"bad.yml\",\n    \"line\": 5,\n", 0), 0u)
+      << bad.out;
+  Outcome missing = Andon({"check", "rules", "--format=json", "nope.yml"}, dir_);
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_THAT(missing.out, HasSubstr("\"check\": \"unreadable-file\""));
+}
+
+TEST_F(CheckRulesTest, PolicyFromConfigFileUsesItsLintSectionIntervalsAndRuleFiles) {
+  fs::create_directories(dir_ / "rules");
+  WriteFile(dir_ / "rules" / "bad.yml", kPolicyBad);
+  // `page` is allowed here, and job "payments" is scraped every 15s: only the missing
+  // `owner` label is a finding... and the range [2m] is fine for 15s but not for a 1m job.
+  WriteFile(dir_ / "andon.yml", R"(global:
+  scrape_interval: 1m
+rule_files: [rules/*.yml]
+scrape_configs:
+  - job_name: payments
+    scrape_interval: 15s
+    static_configs: [{targets: ["p:80"]}]
+lint:
+  required_labels: [team, owner]
+  allowed_severities: [page, ticket]
+)");
+  Outcome got = Andon({"check", "rules", "--config.file=andon.yml", "--format=github"}, dir_);
+  EXPECT_EQ(got.code, 1) << got.err;
+  EXPECT_EQ(got.out,
+            "::error file=rules/bad.yml,line=5,col=20,title=andon rate-range-too-short::group "
+            "\"payments\", rule 1, \"PaymentsDown\": range [2m] of payments_errors_total under "
+            "rate() is shorter than 4 x the scrape interval 1m (use at least [4m])\n"
+            "::error file=rules/bad.yml,line=7,col=9,title=andon required-label::group "
+            "\"payments\", rule 1, \"PaymentsDown\": alerting rule has no label \"owner\"\n");
+  // The job's own interval applies to selectors naming it.
+  std::string text = ReadFile(dir_ / "rules" / "bad.yml");
+  text.replace(text.find("payments_errors_total[2m]"), 25,
+               "payments_errors_total{job=\"payments\"}[2m]");
+  WriteFile(dir_ / "rules" / "bad.yml", text);
+  Outcome job = Andon({"check", "rules", "--config.file", "andon.yml", "rules/bad.yml"}, dir_);
+  EXPECT_EQ(job.code, 1);
+  EXPECT_THAT(job.err, Not(HasSubstr("rate-range-too-short")));
+  EXPECT_THAT(job.err, HasSubstr("rules/bad.yml:7:9: group \"payments\", rule 1, "
+                                 "\"PaymentsDown\": alerting rule has no label \"owner\" "
+                                 "(required-label)\n"));
+  // A config with an unknown lint key is itself a finding; an unreadable one exits 2.
+  WriteFile(dir_ / "typo.yml", "lint:\n  required_label: [team]\n");
+  Outcome typo = Andon({"check", "rules", "--config.file=typo.yml", "--format=github"}, dir_);
+  EXPECT_EQ(typo.code, 1);
+  EXPECT_EQ(typo.out,
+            "::error file=typo.yml,line=2,col=3,title=andon invalid-config::field "
+            "\"required_label\" not found in type config.LintConfig\n");
+  EXPECT_EQ(Andon({"check", "rules", "--config.file=absent.yml", "rules/bad.yml"}, dir_).code, 2);
+}
+
+TEST_F(CheckRulesTest, PolicyBadFlagsExitTwo) {
+  WriteFile(dir_ / "good.yml", kPolicyGood);
+  for (std::vector<std::string> flags :
+       std::vector<std::vector<std::string>>{{"--format=xml"},
+                                             {"--lint.scrape-interval=soon"},
+                                             {"--lint.min-rate-range-intervals=-1"},
+                                             {"--lint.rate-functions=abs"},
+                                             {"--lint.disable=everything"},
+                                             {"--format"}}) {
+    std::vector<std::string> args = {"check", "rules"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    if (flags[0] != "--format") args.push_back("good.yml");
+    Outcome got = Andon(args, dir_);
+    EXPECT_EQ(got.code, 2) << ::testing::PrintToString(flags) << got.out << got.err;
+    EXPECT_THAT(got.err, HasSubstr("andon: error: ")) << ::testing::PrintToString(flags);
+  }
 }
 
 }  // namespace
