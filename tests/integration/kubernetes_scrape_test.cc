@@ -2,9 +2,10 @@
 // token, list + watch in the real JSON shapes) with the prometheus.io/* annotation convention of
 // examples/kubernetes.yml, and scrapes the real HTTP targets the pods point at: an annotated pod
 // is scraped with its namespace/pod/team labels, a pod without the annotation is only a dropped
-// target, a pod deleted by a watch event leaves /api/v1/targets and its series go stale, and a
-// 410 Gone on the watch makes Andon relist without restarting the targets it keeps (no
-// staleness marker in their stored series, read back from the data dir after shutdown).
+// target, a dropped watch resumes, a pod added by a watch event is scraped, a pod deleted by one
+// leaves /api/v1/targets and its series go stale, and a 410 Gone on the watch makes Andon relist
+// without restarting the targets it keeps (no staleness marker in their stored series, read back
+// from the data dir after shutdown).
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -260,8 +261,16 @@ TEST_F(KubernetesScrapeTest, PodsComeAndGoThroughListAndWatchAndGoneRelistsKeepT
   EXPECT_TRUE(c_dropped) << dropped.dump();
   EXPECT_TRUE(ActiveTarget(port, "report-5c4b-c").is_null());
 
-  // A pod that appears through the watch is scraped.
+  // A dropped watch connection resumes from the list's version, without a new list; a pod
+  // that then appears through the watch is scraped.
   ASSERT_TRUE(api_->WaitForWatches(kPods, 1));
+  api_->DropWatch(kPods);
+  ASSERT_TRUE(api_->WaitForWatches(kPods, 2, 30s));
+  EXPECT_EQ(api_->Queries(kPods),
+            (std::vector<std::string>{
+                "L limit=500",
+                "W allowWatchBookmarks=true&resourceVersion=100&timeoutSeconds=300&watch=true",
+                "W allowWatchBookmarks=true&resourceVersion=100&timeoutSeconds=300&watch=true"}));
   api_->PushEvent(kPods, Event("ADDED", Pod("shop", "api-7d9f-b", "110", 8080, b.port())));
   ASSERT_TRUE(WaitFor([&] { return TargetUp(port, "api-7d9f-b"); })) << andon.Log();
   ASSERT_TRUE(WaitFor([&] { return AppInfoNow(port, "api-7d9f-b").size() == 1; }));
@@ -292,6 +301,14 @@ TEST_F(KubernetesScrapeTest, PodsComeAndGoThroughListAndWatchAndGoneRelistsKeepT
     return !q.empty() && q.back().find("W ") == 0 &&
            q.back().find("resourceVersion=300") != std::string::npos;
   })) << ::testing::PrintToString(api_->Queries(kPods));
+  EXPECT_EQ(api_->Queries(kPods),
+            (std::vector<std::string>{
+                "L limit=500",
+                "W allowWatchBookmarks=true&resourceVersion=100&timeoutSeconds=300&watch=true",
+                "W allowWatchBookmarks=true&resourceVersion=100&timeoutSeconds=300&watch=true",
+                "W allowWatchBookmarks=true&resourceVersion=120&timeoutSeconds=300&watch=true",
+                "L limit=500",
+                "W allowWatchBookmarks=true&resourceVersion=300&timeoutSeconds=300&watch=true"}));
   EXPECT_TRUE(TargetUp(port, "api-7d9f-a"));
   a_requests = a.requests();
   ASSERT_TRUE(WaitFor([&] { return a.requests() >= a_requests + 3; }));
