@@ -47,6 +47,8 @@ class AlertStore {
   // Removes alerts resolved at now_ms; returns their labels.
   std::vector<Labels> GarbageCollect(int64_t now_ms);
   size_t size() const { return alerts_.size(); }
+  // For alerts received from now on.
+  void set_resolve_timeout_ms(int64_t ms) { resolve_timeout_ms_ = ms; }
 
  private:
   int64_t resolve_timeout_ms_;

@@ -57,16 +57,53 @@ struct Job {
   std::shared_ptr<FlushState> flush;
 };
 
-}  // namespace
-
-struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
-  Core(RouteTree t, AlertStore s, std::vector<config::InhibitRule> rules)
-      : tree(std::move(t)), store(std::move(s)), inhibitor(std::move(rules)) {}
-
-  // Immutable after Create.
+// What a configuration compiles into; replaced as a whole by Reload. Immutable but for
+// the inhibitor's source alerts (which it locks itself).
+struct Routing {
   RouteTree tree;
   Integrations integrations;
   std::map<std::string, TimeIntervalMatcher> time_intervals;
+  std::unique_ptr<Inhibitor> inhibitor;
+};
+
+Result<std::shared_ptr<const Routing>> CompileRouting(const config::RouterConfig& config,
+                                                      Integrations integrations,
+                                                      const std::string& zoneinfo_dir) {
+  auto tree = RouteTree::Build(config.route);
+  if (!tree.ok()) return tree.status();
+  std::map<std::string, TimeIntervalMatcher> intervals;
+  for (const config::TimeInterval& ti : config.time_intervals) {
+    auto m = TimeIntervalMatcher::Compile(ti, zoneinfo_dir);
+    if (!m.ok()) return m.status();
+    intervals.emplace(ti.name, std::move(m).value());
+  }
+  for (const RouteNode* n : tree->AllNodes()) {
+    const RouteOptions& o = n->options();
+    if (config.FindReceiver(o.receiver) == nullptr) {
+      return Status::InvalidArgument("undefined receiver \"" + o.receiver + "\" used in route " +
+                                     n->key());
+    }
+    for (const auto* names : {&o.mute_time_intervals, &o.active_time_intervals}) {
+      for (const std::string& name : *names) {
+        if (intervals.count(name) == 0) {
+          return Status::InvalidArgument("undefined time interval \"" + name + "\" used in route " +
+                                         n->key());
+        }
+      }
+    }
+  }
+  auto r = std::make_shared<Routing>(Routing{std::move(tree).value(), std::move(integrations),
+                                             std::move(intervals),
+                                             std::make_unique<Inhibitor>(config.inhibit_rules)});
+  return std::shared_ptr<const Routing>(std::move(r));
+}
+
+}  // namespace
+
+struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
+  explicit Core(int64_t resolve_timeout_ms) : store(resolve_timeout_ms) {}
+
+  // Immutable after Create.
   const Silencer* silencer = nullptr;
   NotificationLog* nflog = nullptr;
   std::unique_ptr<NotificationLog> own_nflog;  // when none was given
@@ -74,8 +111,8 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
 
   mutable std::mutex mu;
   std::condition_variable cv;
+  std::shared_ptr<const Routing> routing;            // GUARDED_BY(mu)
   AlertStore store;                                  // GUARDED_BY(mu)
-  Inhibitor inhibitor;                               // own lock
   std::map<GroupId, std::unique_ptr<Group>> groups;  // GUARDED_BY(mu)
   int64_t next_gc_ms = 0;                            // GUARDED_BY(mu)
   uint64_t wakeups = 0;                              // GUARDED_BY(mu)
@@ -85,8 +122,8 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
 
   bool InAny(const std::vector<std::string>& names, int64_t now_ms) const {
     for (const std::string& n : names) {
-      auto it = time_intervals.find(n);
-      if (it != time_intervals.end() && it->second.Contains(now_ms)) return true;
+      auto it = routing->time_intervals.find(n);
+      if (it != routing->time_intervals.end() && it->second.Contains(now_ms)) return true;
     }
     return false;
   }
@@ -143,7 +180,7 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
       } else {
         a.ends_at_ms = 0;  // alerts do not resolve while the notification travels
       }
-      if (inhibitor.Mutes(labels, now_ms)) continue;
+      if (routing->inhibitor->Mutes(labels, now_ms)) continue;
       if (silencer != nullptr && !silencer->MutedBy(labels, now_ms).empty()) continue;
       (a.ends_at_ms == 0 ? firing : resolved).push_back(a.Fingerprint());
       alerts.push_back(std::move(a));
@@ -156,8 +193,8 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
     std::sort(resolved.begin(), resolved.end());
 
     size_t before = jobs->size();
-    auto recv = integrations.find(ro.receiver);
-    if (!alerts.empty() && recv != integrations.end()) {
+    auto recv = routing->integrations.find(ro.receiver);
+    if (!alerts.empty() && recv != routing->integrations.end()) {
       for (size_t i = 0; i < recv->second.size(); ++i) {
         const std::shared_ptr<Notifier>& n = recv->second[i];
         NotificationLogEntry entry;
@@ -240,34 +277,11 @@ Result<std::unique_ptr<Dispatcher>> Dispatcher::Create(const config::RouterConfi
                                                        const Silencer* silencer,
                                                        NotificationLog* nflog,
                                                        DispatcherOptions options) {
-  auto tree = RouteTree::Build(config.route);
-  if (!tree.ok()) return tree.status();
-  std::map<std::string, TimeIntervalMatcher> intervals;
-  for (const config::TimeInterval& ti : config.time_intervals) {
-    auto m = TimeIntervalMatcher::Compile(ti, options.zoneinfo_dir);
-    if (!m.ok()) return m.status();
-    intervals.emplace(ti.name, std::move(m).value());
-  }
-  for (const RouteNode* n : tree->AllNodes()) {
-    const RouteOptions& o = n->options();
-    if (config.FindReceiver(o.receiver) == nullptr) {
-      return Status::InvalidArgument("undefined receiver \"" + o.receiver + "\" used in route " +
-                                     n->key());
-    }
-    for (const auto* names : {&o.mute_time_intervals, &o.active_time_intervals}) {
-      for (const std::string& name : *names) {
-        if (intervals.count(name) == 0) {
-          return Status::InvalidArgument("undefined time interval \"" + name + "\" used in route " +
-                                         n->key());
-        }
-      }
-    }
-  }
+  auto routing = CompileRouting(config, std::move(integrations), options.zoneinfo_dir);
+  if (!routing.ok()) return routing.status();
   if (!options.clock) options.clock = SystemNowMs;
-  auto core = std::make_shared<Core>(
-      std::move(tree).value(), AlertStore(config.global.resolve_timeout_ms), config.inhibit_rules);
-  core->integrations = std::move(integrations);
-  core->time_intervals = std::move(intervals);
+  auto core = std::make_shared<Core>(config.global.resolve_timeout_ms);
+  core->routing = std::move(routing).value();
   core->silencer = silencer;
   if (nflog == nullptr) {
     core->own_nflog = NotificationLog::InMemory();
@@ -289,8 +303,8 @@ void Dispatcher::Send(std::vector<Alert> alerts) {
     for (Alert& a : alerts) {
       if (a.labels.empty()) continue;
       const StoredAlert& stored = c.store.Put(std::move(a), now);
-      c.inhibitor.Observe(stored.alert);
-      for (const RouteNode* route : c.tree.Match(stored.alert.labels)) {
+      c.routing->inhibitor->Observe(stored.alert);
+      for (const RouteNode* route : c.routing->tree.Match(stored.alert.labels)) {
         c.Insert(route, stored, now);
       }
     }
@@ -310,7 +324,7 @@ size_t Dispatcher::RunDue() {
     if (now >= c.next_gc_ms) {
       gc = true;
       c.next_gc_ms = now + c.options.gc_interval_ms;
-      for (const Labels& l : c.store.GarbageCollect(now)) c.inhibitor.Remove(l);
+      for (const Labels& l : c.store.GarbageCollect(now)) c.routing->inhibitor->Remove(l);
     }
     std::vector<std::pair<int64_t, const GroupId*>> due;
     for (const auto& [id, g] : c.groups) {
@@ -414,11 +428,11 @@ AlertStatusView MakeView(const Dispatcher::Core& c, const StoredAlert& sa, int64
   v.fingerprint = FingerprintString(sa.alert.Fingerprint());
   v.updated_at_ms = sa.updated_ms;
   if (c.silencer != nullptr) v.silenced_by = c.silencer->MutedBy(sa.alert.labels, now_ms);
-  if (auto by = c.inhibitor.InhibitedBy(sa.alert.labels, now_ms)) {
+  if (auto by = c.routing->inhibitor->InhibitedBy(sa.alert.labels, now_ms)) {
     v.inhibited_by.push_back(FingerprintString(*by));
   }
   v.state = v.silenced_by.empty() && v.inhibited_by.empty() ? "active" : "suppressed";
-  for (const RouteNode* r : c.tree.Match(sa.alert.labels)) {
+  for (const RouteNode* r : c.routing->tree.Match(sa.alert.labels)) {
     v.receivers.push_back(r->options().receiver);
   }
   return v;
@@ -463,7 +477,32 @@ std::vector<AlertGroupView> Dispatcher::Groups() const {
   return out;
 }
 
-const RouteTree& Dispatcher::route_tree() const { return core_->tree; }
+Status Dispatcher::Reload(const config::RouterConfig& config, Integrations integrations) {
+  Core& c = *core_;
+  auto routing = CompileRouting(config, std::move(integrations), c.options.zoneinfo_dir);
+  if (!routing.ok()) return routing.status();
+  const int64_t now = c.Now();
+  {
+    std::lock_guard lock(c.mu);
+    c.routing = std::move(routing).value();
+    c.store.set_resolve_timeout_ms(config.global.resolve_timeout_ms);
+    c.groups.clear();
+    for (const StoredAlert& sa : c.store.List()) {
+      c.routing->inhibitor->Observe(sa.alert);
+      for (const RouteNode* route : c.routing->tree.Match(sa.alert.labels)) {
+        c.Insert(route, sa, now);
+      }
+    }
+    ++c.wakeups;
+  }
+  c.cv.notify_all();
+  return Status::Ok();
+}
+
+std::shared_ptr<const RouteTree> Dispatcher::route_tree() const {
+  std::lock_guard lock(core_->mu);
+  return std::shared_ptr<const RouteTree>(core_->routing, &core_->routing->tree);
+}
 
 size_t Dispatcher::group_count() const {
   std::lock_guard lock(core_->mu);

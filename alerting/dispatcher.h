@@ -122,9 +122,16 @@ class Dispatcher : public AlertSink {
   // Makes the background thread re-read the clock (after a fake clock moved).
   void Wake();
 
+  // Applies a new configuration (SIGHUP) as Alertmanager does: the alerts are kept, the
+  // aggregation groups are rebuilt from them under the new routes (alerts older than
+  // group_wait flush at once; the notification log keeps that from re-sending what was
+  // sent). On error the old configuration stays.
+  Status Reload(const config::RouterConfig& config, Integrations integrations);
+
   std::vector<AlertStatusView> Alerts() const;
   std::vector<AlertGroupView> Groups() const;
-  const RouteTree& route_tree() const;
+  // The routing tree in use (kept alive by the pointer across a Reload).
+  std::shared_ptr<const RouteTree> route_tree() const;
   size_t group_count() const;
 
   struct Core;  // the state shared with pending `done` callbacks

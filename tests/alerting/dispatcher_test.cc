@@ -467,6 +467,33 @@ receivers: [{name: team-a}, {name: team-b}, {name: default}]
   EXPECT_EQ(a_->sent()[0].alerts.size(), 1u);
 }
 
+TEST_F(DispatcherTest, ReloadKeepsAlertsAndDoesNotResendUnchangedGroups) {
+  d_->Send({Firing("Down", "a", "1")});
+  At(kT0 + 30 * kSec);
+  ASSERT_EQ(a_->count(), 1u);
+  clock_.Set(kT0 + 2 * kMin);
+  Integrations in{{"team-a", {a_}}, {"team-b", {b_}}, {"default", {def_}}};
+  ASSERT_TRUE(d_->Reload(testing::RouterFromYaml(kTeams), in).ok());
+  EXPECT_EQ(d_->group_count(), 1u);
+  EXPECT_EQ(d_->NextFlushMs(), kT0 + 2 * kMin);  // rebuilt group of old alerts: at once
+  At(kT0 + 2 * kMin);
+  EXPECT_EQ(a_->count(), 1u);  // the log knows it was sent
+  // A config that routes team a to team-b: the new receiver hears about it.
+  std::string moved = kTeams;
+  moved.replace(moved.find("receiver: team-a"), 16, "receiver: team-b");
+  ASSERT_TRUE(d_->Reload(testing::RouterFromYaml(moved), in).ok());
+  At(kT0 + 3 * kMin);
+  ASSERT_EQ(b_->count(), 1u);
+  EXPECT_EQ(b_->sent()[0].receiver, "team-b");
+  EXPECT_EQ(d_->route_tree()->Match(Labels{{"team", "a"}})[0]->options().receiver, "team-b");
+  // A bad config is refused and the running one stays.
+  config::RouterConfig bad = testing::RouterFromYaml(kTeams);
+  bad.route.routes[0].receiver = "ghost";
+  EXPECT_FALSE(d_->Reload(bad, in).ok());
+  EXPECT_EQ(d_->route_tree()->Match(Labels{{"team", "a"}})[0]->options().receiver, "team-b");
+  EXPECT_EQ(d_->Alerts().size(), 1u);
+}
+
 TEST(DispatcherCreateTest, RejectsUndefinedNamesAndBadIntervals) {
   // Built by hand: the config parser already rejects these in files.
   config::RouterConfig cfg;
