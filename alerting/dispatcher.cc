@@ -118,7 +118,18 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
   uint64_t wakeups = 0;                              // GUARDED_BY(mu)
   bool stopping = false;                             // GUARDED_BY(mu)
 
+  // Metrics (null without a registry); updated under mu.
+  Counter* received_firing = nullptr;
+  Counter* received_resolved = nullptr;
+  Gauge* alerts_gauge = nullptr;
+  Gauge* groups_gauge = nullptr;
+
   int64_t Now() const { return options.clock(); }
+
+  void UpdateGaugesLocked() {
+    if (alerts_gauge != nullptr) alerts_gauge->Set(static_cast<double>(store.size()));
+    if (groups_gauge != nullptr) groups_gauge->Set(static_cast<double>(groups.size()));
+  }
 
   bool InAny(const std::vector<std::string>& names, int64_t now_ms) const {
     for (const std::string& n : names) {
@@ -241,7 +252,10 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
   void JobDone(const std::shared_ptr<FlushState>& st, bool ok) {
     std::lock_guard lock(mu);
     if (!ok) st->failed = true;
-    if (--st->pending == 0) FinishFlushLocked(*st);
+    if (--st->pending == 0) {
+      FinishFlushLocked(*st);
+      UpdateGaugesLocked();
+    }
   }
 };
 
@@ -289,6 +303,22 @@ Result<std::unique_ptr<Dispatcher>> Dispatcher::Create(const config::RouterConfi
   }
   core->nflog = nflog;
   core->options = std::move(options);
+  if (MetricsRegistry* reg = core->options.registry) {
+    auto received = reg->RegisterCounter("andon_alerts_received_total",
+                                         "Alerts received by the alert router.", {"status"});
+    auto alerts = reg->RegisterGauge("andon_alerts",
+                                     "Alerts held by the alert router (firing, and resolved "
+                                     "ones not yet garbage-collected).");
+    auto groups =
+        reg->RegisterGauge("andon_alert_aggregation_groups", "Aggregation groups of the router.");
+    if (!received.ok()) return received.status();
+    if (!alerts.ok()) return alerts.status();
+    if (!groups.ok()) return groups.status();
+    core->received_firing = &(*received)->WithLabels({"firing"});
+    core->received_resolved = &(*received)->WithLabels({"resolved"});
+    core->alerts_gauge = &(*alerts)->WithLabels();
+    core->groups_gauge = &(*groups)->WithLabels();
+  }
   core->next_gc_ms = core->Now() + core->options.gc_interval_ms;
   return std::unique_ptr<Dispatcher>(new Dispatcher(std::move(core)));
 }
@@ -302,12 +332,16 @@ void Dispatcher::Send(std::vector<Alert> alerts) {
     std::lock_guard lock(c.mu);
     for (Alert& a : alerts) {
       if (a.labels.empty()) continue;
+      if (c.received_firing != nullptr) {
+        (a.ResolvedAt(now) ? c.received_resolved : c.received_firing)->Inc();
+      }
       const StoredAlert& stored = c.store.Put(std::move(a), now);
       c.routing->inhibitor->Observe(stored.alert);
       for (const RouteNode* route : c.routing->tree.Match(stored.alert.labels)) {
         c.Insert(route, stored, now);
       }
     }
+    c.UpdateGaugesLocked();
     ++c.wakeups;
   }
   c.cv.notify_all();
@@ -341,6 +375,7 @@ size_t Dispatcher::RunDue() {
       c.FlushLocked(id, *it->second, now, &jobs);  // may erase the group
       ++flushed;
     }
+    c.UpdateGaugesLocked();
   }
   if (gc && c.nflog != nullptr) {
     auto n = c.nflog->GarbageCollect(now);
@@ -493,6 +528,7 @@ Status Dispatcher::Reload(const config::RouterConfig& config, Integrations integ
         c.Insert(route, sa, now);
       }
     }
+    c.UpdateGaugesLocked();
     ++c.wakeups;
   }
   c.cv.notify_all();

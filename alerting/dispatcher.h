@@ -59,6 +59,7 @@
 #include "alerting/sink.h"
 #include "alerting/time_interval.h"
 #include "common/config.h"
+#include "common/metrics_registry.h"
 #include "common/status.h"
 
 namespace andon::alerting {
@@ -69,6 +70,13 @@ struct DispatcherOptions {
   std::string external_url;  // Notification::external_url
   int64_t gc_interval_ms = 30 * 60 * 1000;
   std::string zoneinfo_dir = std::string(kZoneinfoDir);
+  // Where to register the router's metrics (none when null):
+  //   andon_alerts_received_total{status="firing|resolved"}  alerts received by Send
+  //   andon_alerts                       alerts held (firing and not yet collected)
+  //   andon_alert_aggregation_groups     aggregation groups
+  // (Alertmanager's alertmanager_alerts_received_total, _alerts and
+  // _dispatcher_aggregation_groups.) Re-registering in the same registry reuses them.
+  MetricsRegistry* registry = nullptr;
 };
 
 // Receiver name -> its integrations in config order (Notifier::integration() and the

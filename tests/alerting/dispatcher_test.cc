@@ -563,3 +563,44 @@ TEST(DispatcherThreadTest, BackgroundThreadFlushesDueGroupsAndStopsCleanly) {
 
 }  // namespace
 }  // namespace andon::alerting
+
+namespace andon::alerting {
+namespace {
+
+TEST(DispatcherMetricsTest, CountsReceivedAlertsAndTracksGroups) {
+  testing::FakeClock clock;
+  MetricsRegistry registry;
+  auto n = std::make_shared<testing::RecordingNotifier>("slack", true);
+  auto cfg = testing::RouterFromYaml(
+      "route: {receiver: r, group_wait: 30s, group_by: [alertname]}\nreceivers: [{name: r}]\n");
+  DispatcherOptions options;
+  options.clock = clock.AsFunction();
+  options.registry = &registry;
+  auto d = Dispatcher::Create(cfg, {{"r", {n}}}, nullptr, nullptr, options);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  (*d)->Send(
+      {testing::MakeAlert(Labels{{"alertname", "A"}}, testing::kT0, testing::kT0 + testing::kHour),
+       testing::MakeAlert(Labels{{"alertname", "B"}}, testing::kT0, testing::kT0 + testing::kHour),
+       testing::MakeAlert(Labels{{"alertname", "C"}}, testing::kT0 - testing::kHour,
+                          testing::kT0 - testing::kMin)});
+  auto received = registry.RegisterCounter("andon_alerts_received_total",
+                                           "Alerts received by the alert router.", {"status"});
+  ASSERT_TRUE(received.ok()) << received.status().message();
+  EXPECT_EQ((*received)->WithLabels({"firing"}).Value(), 2);
+  EXPECT_EQ((*received)->WithLabels({"resolved"}).Value(), 1);
+  auto groups =
+      registry.RegisterGauge("andon_alert_aggregation_groups", "Aggregation groups of the router.");
+  ASSERT_TRUE(groups.ok()) << groups.status().message();
+  EXPECT_EQ((*groups)->WithLabels().Value(), 3);
+  // C was resolved before it was ever sent: its group flushes at once, sends nothing and goes.
+  clock.Set(testing::kT0);
+  (*d)->RunDue();
+  EXPECT_EQ((*groups)->WithLabels().Value(), 2);
+  EXPECT_EQ(n->count(), 0u);
+  // A second dispatcher in the same registry (a reload done by re-creating) reuses them.
+  auto d2 = Dispatcher::Create(cfg, {}, nullptr, nullptr, options);
+  EXPECT_TRUE(d2.ok()) << d2.status().message();
+}
+
+}  // namespace
+}  // namespace andon::alerting
