@@ -30,6 +30,7 @@ bool NeedsUpdate(const std::optional<NotificationLogEntry>& entry,
 }
 
 using GroupId = std::pair<std::string, Labels>;  // route id, group labels
+struct FlushState;
 
 struct Group {
   const RouteNode* route = nullptr;
@@ -38,7 +39,7 @@ struct Group {
   std::map<Labels, StoredAlert> alerts;
   int64_t next_flush_ms = 0;
   bool has_flushed = false;
-  bool in_flight = false;
+  const FlushState* in_flight = nullptr;  // the flush awaiting its `done`s
 };
 
 // One flush's progress over its integrations.
@@ -159,12 +160,13 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
     }
   }
 
-  // Removes the resolved alerts unchanged since the flush; drops an empty group.
+  // Removes the resolved alerts unchanged since the flush; drops an empty group. A group
+  // rebuilt by a Reload meanwhile is not this flush's and is left alone.
   void FinishFlushLocked(const FlushState& st) {
     auto it = groups.find(st.group);
-    if (it == groups.end()) return;
+    if (it == groups.end() || it->second->in_flight != &st) return;
     Group& g = *it->second;
-    g.in_flight = false;
+    g.in_flight = nullptr;
     if (st.failed) return;
     for (const auto& [labels, version] : st.resolved_versions) {
       auto a = g.alerts.find(labels);
@@ -177,7 +179,7 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
   void FlushLocked(const GroupId& id, Group& g, int64_t now_ms, std::vector<Job>* jobs) {
     const RouteOptions& ro = g.route->options();
     g.next_flush_ms = now_ms + ro.group_interval_ms;
-    if (g.in_flight) return;
+    if (g.in_flight != nullptr) return;
     g.has_flushed = true;
 
     auto st = std::make_shared<FlushState>();
@@ -242,11 +244,8 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
       }
     }
     st->pending = jobs->size() - before;
-    if (st->pending == 0) {
-      FinishFlushLocked(*st);
-    } else {
-      g.in_flight = true;
-    }
+    g.in_flight = st.get();
+    if (st->pending == 0) FinishFlushLocked(*st);  // may erase g
   }
 
   void JobDone(const std::shared_ptr<FlushState>& st, bool ok) {

@@ -494,6 +494,26 @@ TEST_F(DispatcherTest, ReloadKeepsAlertsAndDoesNotResendUnchangedGroups) {
   EXPECT_EQ(d_->Alerts().size(), 1u);
 }
 
+TEST_F(DispatcherTest, ADoneFromBeforeAReloadLeavesTheRebuiltGroupAlone) {
+  a_->hold(true);
+  d_->Send({Firing("Down", "a", "1")});
+  At(kT0 + 30 * kSec);
+  ASSERT_EQ(a_->count(), 1u);
+  clock_.Set(kT0 + kMin);
+  Integrations in{{"team-a", {a_}}, {"team-b", {b_}}, {"default", {def_}}};
+  ASSERT_TRUE(d_->Reload(testing::RouterFromYaml(kTeams), in).ok());
+  At(kT0 + kMin);  // the rebuilt group flushes; nothing was logged yet, so it sends
+  ASSERT_EQ(a_->count(), 2u);
+  a_->ReleaseAll(Status::Ok());
+  EXPECT_EQ(d_->group_count(), 1u);
+  a_->hold(false);
+  At(kT0 + 6 * kMin);
+  EXPECT_EQ(a_->count(), 2u);  // both deliveries logged; the group is not stuck in flight
+  d_->Send({Firing("Down", "a", "2", kT0 + 6 * kMin)});
+  At(kT0 + 11 * kMin);
+  EXPECT_EQ(a_->count(), 3u);
+}
+
 TEST(DispatcherCreateTest, RejectsUndefinedNamesAndBadIntervals) {
   // Built by hand: the config parser already rejects these in files.
   config::RouterConfig cfg;
