@@ -33,10 +33,14 @@
 // Snapshots for the API v2 (GET /api/v2/alerts and /api/v2/alerts/groups) are plain data:
 // Alerts() and Groups().
 //
+// Send() does its in-memory work (merge, route, group) at once under the dispatcher's
+// lock: there is no queue, nothing is dropped, and it never waits on the network.
+//
 // Thread-safety: all public methods may be called from any thread. Notifier::Notify is
 // called without the dispatcher's lock held, and `done` may be called from any thread,
-// also after the Dispatcher is gone (it is then ignored). The Silencer, NotificationLog
-// and Notifiers must outlive the Dispatcher and every pending `done`.
+// also after the Dispatcher is gone (it is then ignored). The Silencer is asked under the
+// dispatcher's lock, so it must not call into the Dispatcher. The Silencer,
+// NotificationLog and Notifiers must outlive the Dispatcher and every pending `done`.
 #pragma once
 
 #include <condition_variable>
