@@ -9,7 +9,7 @@
 namespace andon::testing {
 
 template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds max = std::chrono::seconds(10),
+bool WaitFor(Pred pred, std::chrono::milliseconds max = std::chrono::seconds(30),
              std::chrono::milliseconds poll = std::chrono::milliseconds(20)) {
   const auto until = std::chrono::steady_clock::now() + max;
   while (std::chrono::steady_clock::now() < until) {

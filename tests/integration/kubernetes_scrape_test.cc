@@ -16,6 +16,8 @@
 #include "tests/scrape/fake_kubernetes_api.h"
 #include "tests/scrape/loopback_http_server.h"
 #include "tests/scrape/test_certificates.h"
+#include "tests/stored_samples.h"
+#include "tests/wait_for.h"
 #include "tsdb/db.h"
 #include "tsdb/label_matcher.h"
 #include "tsdb/sample.h"
@@ -31,16 +33,6 @@ constexpr char kPods[] = "/api/v1/pods";
 constexpr char kGone[] =
     R"j({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)j"
     R"j("message":"too old resource version: 120 (300)","reason":"Expired","code":410})j";
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds max = 30s) {
-  auto until = std::chrono::steady_clock::now() + max;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
 
 json GetJson(uint16_t port, const std::string& target) {
   return json::parse(HttpGet(port, target).body, nullptr, false);
@@ -326,16 +318,7 @@ TEST_F(KubernetesScrapeTest, PodsComeAndGoThroughListAndWatchAndGoneRelistsKeepT
   ASSERT_TRUE(db.ok()) << db.status().message();
   auto q = (*db)->NewQuerier();
   auto samples_of = [&](const std::string& name, const std::string& pod) {
-    std::vector<LabelMatcher> ms{
-        LabelMatcher::MustMake(LabelMatcher::Type::kEqual, "__name__", name),
-        LabelMatcher::MustMake(LabelMatcher::Type::kEqual, "pod", pod)};
-    auto set = q->Select(ms, 0, std::numeric_limits<int64_t>::max());
-    std::vector<Sample> out;
-    while (set->Next()) {
-      auto it = set->At().Iterator();
-      while (it->Next()) out.push_back(it->At());
-    }
-    return out;
+    return StoredSamples(*q, {{"__name__", name}, {"pod", pod}});
   };
   auto info_a = samples_of("app_info", "api-7d9f-a");
   ASSERT_GE(info_a.size(), 5u);

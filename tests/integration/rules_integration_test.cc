@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "tests/integration/andon_process.h"
-#include "tests/wait_for.h"
 #include "tests/scrape/loopback_http_server.h"
+#include "tests/wait_for.h"
 
 namespace andon::testing {
 namespace {

@@ -10,6 +10,8 @@
 
 #include "tests/integration/andon_process.h"
 #include "tests/scrape/loopback_http_server.h"
+#include "tests/stored_samples.h"
+#include "tests/wait_for.h"
 #include "tsdb/db.h"
 #include "tsdb/label_matcher.h"
 #include "tsdb/sample.h"
@@ -26,16 +28,6 @@ std::string Config(const std::vector<std::string>& targets) {
       "scrape_configs:\n- job_name: farm\n  static_configs:\n  - targets: [";
   for (size_t i = 0; i < targets.size(); ++i) y += (i ? ", '" : "'") + targets[i] + "'";
   return y + "]\n    labels:\n      env: it\n";
-}
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds max = 15s) {
-  auto until = std::chrono::steady_clock::now() + max;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
 }
 
 json GetJson(uint16_t port, const std::string& target) {
@@ -95,16 +87,7 @@ TEST(ScrapeIntegrationTest, ScrapesTargetsShowsHealthAndMarksRemovedTargetStale)
   ASSERT_TRUE(db.ok()) << db.status().message();
   auto q = (*db)->NewQuerier();
   auto last_of = [&](const std::string& name, const std::string& instance) {
-    std::vector<LabelMatcher> ms{
-        LabelMatcher::MustMake(LabelMatcher::Type::kEqual, "__name__", name),
-        LabelMatcher::MustMake(LabelMatcher::Type::kEqual, "instance", instance)};
-    auto set = q->Select(ms, 0, std::numeric_limits<int64_t>::max());
-    std::vector<Sample> out;
-    while (set->Next()) {
-      auto it = set->At().Iterator();
-      while (it->Next()) out.push_back(it->At());
-    }
-    return out;
+    return StoredSamples(*q, {{"__name__", name}, {"instance", instance}});
   };
   auto fb = last_of("farm_b", b.address());
   ASSERT_GE(fb.size(), 2u);

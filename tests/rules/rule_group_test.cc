@@ -14,6 +14,7 @@
 
 #include "rules/rule_manager.h"
 #include "tests/integration/andon_process.h"
+#include "tests/stored_samples.h"
 #include "tests/wait_for.h"
 #include "tsdb/db.h"
 #include "tsdb/sample.h"
@@ -53,19 +54,9 @@ class RuleGroupTest : public ::testing::Test {
 
   // The raw samples of the series `l` in [mint, maxt].
   std::vector<Sample> Raw(const Labels& l, int64_t mint, int64_t maxt) {
-    std::vector<LabelMatcher> ms;
-    for (const Label& x : l) {
-      ms.push_back(LabelMatcher::MustMake(LabelMatcher::Type::kEqual, std::string(x.name),
-                                          std::string(x.value)));
-    }
-    auto q = db_->NewQuerier();
-    auto set = q->Select(ms, mint, maxt);
-    std::vector<Sample> out;
-    while (set->Next()) {
-      auto it = set->At().Iterator();
-      while (it->Next()) out.push_back(it->At());
-    }
-    return out;
+    std::vector<std::pair<std::string, std::string>> equal;
+    for (const Label& x : l) equal.emplace_back(x.name, x.value);
+    return andon::testing::StoredSamples(*db_->NewQuerier(), equal, mint, maxt);
   }
 
   std::filesystem::path dir_;

@@ -12,9 +12,12 @@
 #include "scrape/pending_handlers.h"
 #include "tests/scrape/loopback_http_server.h"
 #include "tests/scrape/recording_appender.h"
+#include "tests/wait_for.h"
 #include "tsdb/sample.h"
 
 namespace andon::scrape {
+
+using andon::testing::WaitFor;
 namespace {
 
 using namespace std::chrono_literals;
@@ -27,16 +30,6 @@ config::Config ParseOrDie(const std::string& yaml, const std::string& dir = "") 
   auto cfg = config::ParseConfig(yaml, "test.yml", dir);
   EXPECT_TRUE(cfg.ok()) << cfg.status().message();
   return cfg.ok() ? std::move(cfg).value() : config::Config();
-}
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds max = 5s) {
-  auto until = std::chrono::steady_clock::now() + max;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
 }
 
 std::string StaticJob(const std::string& name, const std::vector<std::string>& targets,
