@@ -31,11 +31,13 @@
 #include "common/text_exposition_writer.h"
 #include "common/yaml_reader.h"
 #include "query/engine.h"
+#include "rules/rule_manager.h"
 #include "scrape/kubernetes_discovery.h"
 #include "scrape/scrape_manager.h"
 #include "tsdb/db.h"
 #include "web/http_server.h"
 #include "web/query_api.h"
+#include "web/rules_api.h"
 #include "web/series_api.h"
 #include "web/status_api.h"
 #include "web/targets_api.h"
@@ -77,6 +79,9 @@ struct ServeFlags {
   std::string query_max_samples = "50000000";
   std::string query_lookback_delta = "5m";
   std::string query_max_concurrency = "20";
+  std::string rules_outage_tolerance = "1h";
+  std::string rules_grace_period = "10m";
+  std::string rules_resend_delay = "1m";
   bool enable_lifecycle = false;
   bool help = false;
   bool version = false;
@@ -112,6 +117,13 @@ struct ServeFlags {
                  "Only log messages with the given severity or above: debug, info, warn, "
                  "error.");
     flags.String("log.format", &log_format, "Output format of log messages: logfmt, json.");
+    flags.String("rules.alert.for-outage-tolerance", &rules_outage_tolerance,
+                 "Max time to tolerate Andon outage for restoring \"for\" state of alert.");
+    flags.String("rules.alert.for-grace-period", &rules_grace_period,
+                 "Minimum duration between alert and restored \"for\" state. This is maintained "
+                 "only for alerts with configured \"for\" time greater than grace period.");
+    flags.String("rules.alert.resend-delay", &rules_resend_delay,
+                 "Minimum amount of time to wait before resending an alert to Alertmanager.");
     flags.Bool("help", &help, "Show this help.");
     flags.Bool("version", &version, "Show application version.");
   }
@@ -126,14 +138,17 @@ class ConfigHolder {
  public:
   explicit ConfigHolder(std::string path) : path_(std::move(path)) {}
 
-  Status Load() {
+  // Parses the file and hands it to `apply` (when given); it becomes the current config only
+  // when both succeed.
+  Status Load(const std::function<Status(const Config&)>& apply = {}) {
     Result<Config> cfg = path_.empty()
                              ? ParseConfig(config::kDefaultConfigYaml, "<embedded default>", ".")
                              : LoadConfigFile(path_);
+    Status s = !cfg.ok() ? cfg.status() : apply ? apply(*cfg) : Status::Ok();
     std::lock_guard lock(mu_);
-    if (!cfg.ok()) {
+    if (!s.ok()) {
       last_ok_ = false;
-      return cfg.status();
+      return s;
     }
     current_ = std::make_shared<const Config>(std::move(cfg).value());
     last_ok_ = true;
@@ -262,6 +277,25 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
       return 2;
     }
   }
+  rules::RuleManagerOptions rule_options;
+  if (rule_options.external_url = flags.external_url; rule_options.external_url.empty()) {
+    const web::GlobalUrlOptions global = GlobalUrlOptionsOf(flags);
+    rule_options.external_url = global.scheme + "://" + global.host;
+  }
+  for (auto [flag, value, out] :
+       {std::tuple{"rules.alert.for-outage-tolerance", &flags.rules_outage_tolerance,
+                   &rule_options.outage_tolerance_ms},
+        std::tuple{"rules.alert.for-grace-period", &flags.rules_grace_period,
+                   &rule_options.for_grace_period_ms},
+        std::tuple{"rules.alert.resend-delay", &flags.rules_resend_delay,
+                   &rule_options.resend_delay_ms}}) {
+    auto ms = ParseDurationMs(*value);
+    if (!ms.ok()) {
+      std::fprintf(stderr, "andon: --%s: %s\n", flag, ms.status().message().c_str());
+      return 2;
+    }
+    *out = *ms;
+  }
 
   ConfigHolder config(flags.config_file);
   if (Status s = config.Load(); !s.ok()) {
@@ -313,12 +347,20 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
 
   // Scraping: one pool per scrape_config, on its own threads; reloads re-apply the config.
   scrape::ScrapeManager scrape_manager(*db, scrape::ScrapeManagerOptions{});
+  const query::Engine engine(engine_options);  // outlives the server's handlers and the rules
+  // Rules: every group on its interval; the rule files load all-or-nothing, so they are
+  // applied first and a bad one fails the reload before anything changed.
+  rules::RuleManager rule_manager(*db, engine, nullptr, rule_options);
+  auto apply = [&](const Config& c) {
+    Status s = rule_manager.ApplyConfig(c);
+    if (s.ok()) s = scrape_manager.ApplyConfig(c);
+    return s;
+  };
 
   std::mutex reload_mu;
   auto reload = [&]() -> Status {
     std::lock_guard lock(reload_mu);
-    Status s = config.Load();
-    if (s.ok()) s = scrape_manager.ApplyConfig(*config.current());
+    Status s = config.Load(apply);
     record_reload();
     if (s.ok()) {
       LogInfo("main", "completed loading of configuration file", {{"file", flags.config_file}});
@@ -337,7 +379,6 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   // Queries block the thread that serves them; enough threads that max-concurrency
   // evaluations still leave some for health checks, scrapes of /metrics and the rest.
   opts.threads = std::max(opts.threads, query_max_concurrency + 2);
-  const query::Engine engine(engine_options);  // outlives the server's handlers
   web::HttpServer server(opts);
   server.SetObserver([&](std::string_view handler, int code, double secs) {
     (*requests)->WithLabels({std::to_string(code), std::string(handler)}).Inc();
@@ -365,13 +406,16 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
       {.max_concurrency = query_max_concurrency});
 
   web::RegisterTargetsApi(server, scrape_manager, GlobalUrlOptionsOf(flags));
+  web::RegisterRulesApi(server, [&rule_manager] { return rule_manager.Groups(); });
 
   if (Status s = server.Start(); !s.ok()) {
     LogError("main", "cannot start web server", {{"err", s.message()}});
     return 1;
   }
-  if (Status s = scrape_manager.ApplyConfig(*config.current()); !s.ok()) {
-    LogError("main", "starting scrape manager failed", {{"err", s.message()}});
+  if (Status s = apply(*config.current()); !s.ok()) {
+    LogError("main", "error loading rules or starting scrape manager", {{"err", s.message()}});
+    rule_manager.Stop();
+    scrape_manager.Stop();
     return 1;
   }
   ready = true;
@@ -398,6 +442,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   query_api->Shutdown();  // queries in flight end as canceled instead of holding the stop
   server.Stop();
   scrape_manager.Stop();  // before the Db closes: loops stop appending
+  rule_manager.Stop();
   if (Status s = db->Close(); !s.ok()) {
     LogError("main", "closing storage failed", {{"err", s.message()}});
     return 1;

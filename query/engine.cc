@@ -1440,7 +1440,11 @@ QueryResult Engine::Instant(Querier& querier, std::string_view expr, int64_t t_m
                             const std::atomic<bool>* cancel) const {
   auto parsed = ParseExpr(expr);
   if (!parsed.ok()) return ErrorResult(QueryErrorKind::kBadData, parsed.status().message());
-  const Expr& e = **parsed;
+  return Instant(querier, **parsed, t_ms, cancel);
+}
+
+QueryResult Engine::Instant(Querier& querier, const Expr& e, int64_t t_ms,
+                            const std::atomic<bool>* cancel) const {
   Evaluator ev(options_, querier, cancel, t_ms, t_ms);
   QueryResult result;
   try {

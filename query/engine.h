@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "query/ast.h"
 #include "query/value.h"
 #include "tsdb/querier.h"
 
@@ -64,6 +65,9 @@ class Engine {
   // Evaluates `expr` at `t_ms`. `cancel`, when given, is polled during evaluation; setting
   // it makes the query end with kCanceled.
   QueryResult Instant(Querier& querier, std::string_view expr, int64_t t_ms,
+                      const std::atomic<bool>* cancel = nullptr) const;
+  // The same for an expression parsed already (rules evaluate theirs many times).
+  QueryResult Instant(Querier& querier, const Expr& expr, int64_t t_ms,
                       const std::atomic<bool>* cancel = nullptr) const;
 
   // Evaluates `expr` at start, start+step, ... <= end. Bad ranges (end < start, step <= 0,
