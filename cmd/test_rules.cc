@@ -1,5 +1,6 @@
 #include "cmd/test_rules.h"
 
+#include "common/logger.h"
 #include "rules/rule_unit_test.h"
 
 namespace andon {
@@ -32,6 +33,9 @@ int TestRulesCommand(const std::vector<std::string>& args, std::FILE* out, std::
     std::fprintf(err, "andon test rules: at least one FILE is required\n");
     return kExitUnreadable;
   }
+  // Rule evaluation errors are part of the report; the core's warning logs would only
+  // repeat them (promtool runs its rule manager with a no-op logger).
+  Logger::Global().Configure(LogLevel::kError, LogFormat::kLogfmt);
   bool failed = false;
   bool unreadable = false;
   for (const std::string& file : files) {

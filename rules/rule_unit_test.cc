@@ -3,7 +3,6 @@
 // expressions, following cmd/promtool/unittest.go of Prometheus 2.42.
 #include "rules/rule_unit_test.h"
 
-#include <fnmatch.h>
 #include <glob.h>
 
 #include <algorithm>
@@ -16,7 +15,9 @@
 
 #include "common/duration.h"
 #include "query/engine.h"
+#include "rules/rule_context.h"
 #include "rules/rule_file.h"
+#include "rules/rule_group.h"
 #include "tsdb/head.h"
 
 namespace andon::rules {
@@ -234,80 +235,44 @@ std::vector<std::string> RuleFileErrors(const std::string& file, const Status& s
   return out;
 }
 
-// One loaded rule group under test. Until the rule evaluation core (rules/rule_group.h) is
-// available, recording rules are evaluated here directly with the Engine; alerting rules are
-// not evaluated yet (their alerts and ALERTS series are missing).
+// One loaded rule group under test, evaluated by the rule core (rules/rule_group.h) with
+// its alerting rules marked restored, so ALERTS is written from the first evaluation.
 class GroupUnderTest {
  public:
-  GroupUnderTest(RuleGroup def, const query::Engine& engine, Head& head)
-      : def_(std::move(def)), engine_(engine), head_(head), state_(def_.rules.size()) {}
+  GroupUnderTest(const std::string& file, const RuleGroup& def, int64_t interval_ms,
+                 const std::string& external_url)
+      : evaluator_(file, def, interval_ms, RuleGroupOptions{.external_url = external_url}) {
+    evaluator_.SetRestored();
+  }
 
-  const std::string& name() const { return def_.name; }
-
-  void Eval(int64_t ts) {
-    for (size_t i = 0; i < def_.rules.size(); ++i) {
-      const Rule& rule = def_.rules[i];
-      RuleState& st = state_[i];
-      st.last_error.reset();
-      if (rule.alerting()) continue;
-      std::vector<SampleView> got;
-      if (std::optional<std::string> err = Query(engine_, head_, rule.expr_text, ts, &got)) {
-        st.last_error = *err;
-        continue;
-      }
-      std::set<Labels> current;
-      std::vector<SampleView> out;
-      LabelsBuilder b;
-      bool duplicate = false;
-      for (const SampleView& s : got) {
-        b.Reset(s.labels);
-        b.Set(kMetricNameLabel, rule.name);
-        for (const auto& [k, v] : rule.labels) b.Set(k, v);
-        Labels l = b.Build();
-        if (!current.insert(l).second) duplicate = true;
-        out.push_back({std::move(l), s.value});
-      }
-      if (duplicate) {
-        st.last_error = "vector contains metrics with the same labelset after applying rule labels";
-        continue;
-      }
-      std::unique_ptr<Appender> app = head_.NewAppender();
-      for (const SampleView& s : out) (void)app->Append(0, s.labels, ts, s.value);
-      // Series the rule no longer produces get a staleness marker.
-      for (const Labels& prev : st.previous) {
-        if (current.count(prev) == 0) (void)app->Append(0, prev, ts, kStaleNaN);
-      }
-      (void)app->Commit();
-      st.previous = std::move(current);
-    }
+  void Eval(int64_t ts, const RuleContext& ctx, Appender& appender) {
+    evaluator_.Eval(ts, ctx, appender, /*sink=*/nullptr);
   }
 
   // "rule: <name>, time: <t>, err: <error>" lines for the rules that failed at `ts`.
   void Errors(int64_t ts, std::vector<std::string>* out) const {
-    for (size_t i = 0; i < def_.rules.size(); ++i) {
-      if (state_[i].last_error) {
-        out->push_back("    rule: " + def_.rules[i].name + ", time: " + FormatGoDuration(ts) +
-                       ", err: " + *state_[i].last_error);
+    for (const RuleSnapshot& r : evaluator_.Snapshot().rules) {
+      if (r.health == RuleHealth::kErr) {
+        out->push_back("    rule: " + r.rule.name + ", time: " + FormatGoDuration(ts) +
+                       ", err: " + r.last_error);
       }
     }
   }
 
-  // Whether the group has an alerting rule called `alertname`; appends its firing alerts.
-  bool FiringAlerts(const std::string& alertname, std::vector<AlertView>* out) const {
-    bool found = false;
-    for (const Rule& r : def_.rules) found = found || (r.alerting() && r.name == alertname);
-    return found;
+  // Appends the firing alerts of the group's alerting rules called `alertname`.
+  void FiringAlerts(const std::string& alertname, std::vector<AlertView>* out) const {
+    for (const RuleSnapshot& r : evaluator_.Snapshot().rules) {
+      if (!r.rule.alerting() || r.rule.name != alertname) continue;
+      for (const RuleAlert& a : r.alerts) {
+        if (a.state == AlertState::kFiring) {
+          out->push_back({ToPairs(a.labels), ToPairs(a.annotations)});
+        }
+      }
+    }
   }
 
  private:
-  struct RuleState {
-    std::optional<std::string> last_error;
-    std::set<Labels> previous;
-  };
-  RuleGroup def_;
-  const query::Engine& engine_;
-  Head& head_;
-  std::vector<RuleState> state_;
+  RuleGroupEvaluator evaluator_;
 };
 
 std::vector<std::string> RunTestGroup(const TestGroup& tg, int64_t eval_interval,
@@ -320,29 +285,42 @@ std::vector<std::string> RunTestGroup(const TestGroup& tg, int64_t eval_interval
   query::Engine engine(UnitTestEngineOptions(eval_interval));
 
   std::vector<std::string> errs;
-  std::vector<RuleGroup> defs;
+  struct Def {
+    std::string file;
+    RuleGroup group;
+  };
+  std::vector<Def> defs;
   for (const std::string& f : rule_files) {
     Result<RuleFile> rf = LoadRuleFile(f);
     if (!rf.ok()) {
       for (std::string& e : RuleFileErrors(f, rf.status())) errs.push_back(std::move(e));
       continue;
     }
-    for (RuleGroup& g : rf->groups) defs.push_back(std::move(g));
+    for (RuleGroup& g : rf->groups) defs.push_back({f, std::move(g)});
   }
   if (!errs.empty()) return errs;
 
   // Listed groups in the listed order; the others rank as the first listed one, as
   // promtool's partial order does (kept in file order here).
-  auto rank = [&](const RuleGroup& g) {
-    auto it = group_order.find(g.name);
+  auto rank = [&](const Def& d) {
+    auto it = group_order.find(d.group.name);
     return it == group_order.end() ? 0 : it->second;
   };
   std::stable_sort(defs.begin(), defs.end(),
-                   [&](const RuleGroup& a, const RuleGroup& b) { return rank(a) < rank(b); });
+                   [&](const Def& a, const Def& b) { return rank(a) < rank(b); });
   std::vector<std::unique_ptr<GroupUnderTest>> groups;
-  for (RuleGroup& g : defs) {
-    groups.push_back(std::make_unique<GroupUnderTest>(std::move(g), engine, head));
+  for (const Def& d : defs) {
+    // A group without its own interval takes the test group's (promtool's LoadGroups
+    // default); it only matters to alert resending, which no test observes.
+    int64_t interval = d.group.interval_ms.value_or(tg.interval_ms);
+    if (interval <= 0) interval = eval_interval;
+    groups.push_back(std::make_unique<GroupUnderTest>(d.file, d.group, interval, tg.external_url));
   }
+  LabelsBuilder external;
+  for (const auto& [k, v] : tg.external_labels) external.Set(k, v);
+  RuleContext ctx = EngineRuleContext(
+      engine, [&head] { return head.NewQuerier(); }, external.Build(), tg.external_url);
+  std::unique_ptr<Appender> rule_appender = head.NewAppender();
 
   int64_t maxt = 0;
   std::map<int64_t, std::vector<const AlertTestCase*>> alert_tests;
@@ -365,7 +343,7 @@ std::vector<std::string> RunTestGroup(const TestGroup& tg, int64_t eval_interval
       errs.push_back(appended.message());
     } else {
       for (auto& g : groups) {
-        g->Eval(ts);
+        g->Eval(ts, ctx, *rule_appender);
         g->Errors(ts, &eval_errs);
       }
     }
