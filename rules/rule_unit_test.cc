@@ -292,13 +292,12 @@ std::vector<std::string> RunTestGroup(const TestGroup& tg, int64_t eval_interval
   std::vector<Def> defs;
   for (const std::string& f : rule_files) {
     Result<RuleFile> rf = LoadRuleFile(f);
-    if (!rf.ok()) {
+    if (!rf.ok()) {  // promtool stops at the first file that does not load
       for (std::string& e : RuleFileErrors(f, rf.status())) errs.push_back(std::move(e));
-      continue;
+      return errs;
     }
     for (RuleGroup& g : rf->groups) defs.push_back({f, std::move(g)});
   }
-  if (!errs.empty()) return errs;
 
   // Listed groups in the listed order; the others rank as the first listed one, as
   // promtool's partial order does (kept in file order here).

@@ -1,0 +1,219 @@
+// `andon test rules` against Debian's real `promtool test rules` (Prometheus 2.42), both run
+// live on the same files: every upstream unit-test fixture in shared/conformance/promtool/
+// and the cases below must give the same exit code, and the same stdout and stderr byte for
+// byte (the failure reports print expected vs got exactly as promtool does).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/integration/andon_process.h"
+
+namespace andon {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::MakeTempDir;
+using testing::ReadFile;
+using testing::WriteFile;
+
+const fs::path kPromtoolDir =
+    fs::path(ANDON_SOURCE_DIR) / ".." / "shared" / "conformance" / "promtool";
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `program test rules FILE` in `cwd`, capturing stdout and stderr separately.
+Outcome TestRules(const std::string& program, const std::string& file, const fs::path& cwd) {
+  fs::path tmp = MakeTempDir("andon-test-rules-");
+  std::string cmd = "cd '" + cwd.string() + "' && '" + program + "' test rules '" + file + "' >'" +
+                    (tmp / "out").string() + "' 2>'" + (tmp / "err").string() + "' </dev/null";
+  int rc = std::system(cmd.c_str());
+  Outcome r;
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = ReadFile(tmp / "out");
+  r.err = ReadFile(tmp / "err");
+  fs::remove_all(tmp);
+  return r;
+}
+
+void ExpectSameAsPromtool(const std::string& file, const fs::path& cwd) {
+  Outcome prom = TestRules("promtool", file, cwd);
+  Outcome andon = TestRules(ANDON_BINARY, file, cwd);
+  EXPECT_EQ(andon.code, prom.code) << file << "\nandon stderr:\n"
+                                   << andon.err << "\npromtool stderr:\n"
+                                   << prom.err;
+  EXPECT_EQ(andon.out, prom.out) << file;
+  EXPECT_EQ(andon.err, prom.err) << file;
+}
+
+class TestRulesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(std::system("command -v promtool >/dev/null"), 0)
+        << "promtool missing: scripts/install-deps.sh installs Debian's prometheus package";
+    dir_ = MakeTempDir("andon-test-rules-cases-");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path dir_;
+};
+
+TEST_F(TestRulesTest, EveryUpstreamFixtureGetsPromtoolsVerdictAndReport) {
+  // The unit-test files among the fixtures (the others are the rule files they load).
+  const std::vector<std::string> fixtures = {"unittest.yml",
+                                             "long-period.yml",
+                                             "failing.yml",
+                                             "bad-input-series.yml",
+                                             "bad-promql.yml",
+                                             "bad-rules-syntax-test.yml",
+                                             "bad-rules-error-test.yml",
+                                             "at-modifier-test.yml",
+                                             "negative-offset-test.yml"};
+  int passing = 0;
+  for (const std::string& f : fixtures) {
+    ASSERT_TRUE(fs::exists(kPromtoolDir / f)) << f;
+    ExpectSameAsPromtool(f, kPromtoolDir);
+    if (TestRules(ANDON_BINARY, f, kPromtoolDir).code == 0) ++passing;
+  }
+  // UPSTREAM.md: four pass (unittest, long-period, at-modifier, negative-offset), five fail.
+  EXPECT_EQ(passing, 4);
+}
+
+TEST_F(TestRulesTest, AlertsTemplatesAndRecordedSeriesMatchPromtool) {
+  WriteFile(dir_ / "alerts.yml", R"(groups:
+  - name: a
+    rules:
+      - alert: HighValue
+        expr: metric > 5
+        for: 2m
+        keep_firing_for: 3m
+        labels:
+          severity: '{{ if gt $value 8.0 }}critical{{ else }}warning{{ end }}'
+        annotations:
+          summary: 'value {{ $value }} on {{ $labels.instance }} ({{ $externalLabels.region }}) {{ $externalURL }}'
+          human: '{{ humanize $value }}'
+      - record: metric:doubled
+        expr: metric * 2
+        labels:
+          kind: derived
+  - name: b
+    rules:
+      - alert: FromRecorded
+        expr: metric:doubled > 12
+)");
+  WriteFile(dir_ / "t.yml", R"(rule_files: [alerts.yml]
+evaluation_interval: 1m
+group_eval_order: [b, a]
+tests:
+  - interval: 1m
+    name: alerts
+    external_labels: {region: eu}
+    external_url: http://andon.example
+    input_series:
+      - series: 'metric{instance="i1"}'
+        values: '1 6 7 9 10 1 1 1 1 1 1 1'
+      - series: 'metric{instance="i2"}'
+        values: '6x20'
+    alert_rule_test:
+      - eval_time: 2m
+        alertname: HighValue
+        exp_alerts: []
+      - eval_time: 3m30s
+        alertname: HighValue
+        exp_alerts:
+          - exp_labels: {instance: i1, severity: critical}
+            exp_annotations: {summary: 'value 9 on i1 (eu) http://andon.example', human: '9'}
+      - eval_time: 9m
+        alertname: HighValue
+        exp_alerts: []
+      - eval_time: 4m
+        alertname: FromRecorded
+        exp_alerts:
+          - exp_labels: {instance: i1, kind: derived}
+    promql_expr_test:
+      - expr: ALERTS
+        eval_time: 1m
+        exp_samples:
+          - labels: 'ALERTS{alertname="HighValue",alertstate="pending",instance="i1",severity="warning"}'
+            value: 1
+      - expr: metric:doubled
+        eval_time: 4m
+        exp_samples:
+          - labels: 'metric:doubled{instance="i2",kind="derived"}'
+            value: 12
+          - labels: 'metric:doubled{instance="i1",kind="derived"}'
+            value: 20
+      - expr: metric[2m]
+        eval_time: 4m
+      - expr: 'sum(metric'
+        eval_time: 4m
+  - interval: 1m
+    input_series:
+      - series: 'metric{instance="i3"}'
+        values: '9x10'
+    alert_rule_test:
+      - eval_time: 3m
+        alertname: HighValue
+        exp_alerts:
+          - exp_labels: {instance: i3, severity: critical}
+            exp_annotations: {summary: 'value 9 on i3 () ', human: '9'}
+)");
+  ExpectSameAsPromtool("t.yml", dir_);
+  Outcome andon = TestRules(ANDON_BINARY, "t.yml", dir_);
+  EXPECT_EQ(andon.code, 1);
+  EXPECT_THAT(andon.err, HasSubstr("    alertname: HighValue, time: 9m, \n        exp:[], "));
+}
+
+TEST_F(TestRulesTest, FileAndSeriesProblemsMatchPromtool) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"unclosed.yml",
+       "tests:\n  - input_series:\n      - series: 'ok{a=\"b\"}'\n        values: \"1 2\"\n"
+       "      - series: 'up{job=\"prometheus\"'\n        values: \"0+0x1440\"\n"},
+      {"ident.yml",
+       "tests:\n  - input_series:\n      - series: 'ok{a=\"b\"}'\n"
+       "        values: \"1 2 foo\"\n"},
+      {"times.yml", "tests:\n  - input_series:\n      - series: 'ok'\n        values: \"1 x\"\n"},
+      {"unknown-key.yml", "tests:\n  - interval: 1m\n    foo: 1\n"},
+      {"bad-float.yml",
+       "tests:\n  - promql_expr_test:\n      - expr: '1'\n        exp_samples:\n"
+       "          - value: NaN\n"},
+      {"bad-duration.yml", "evaluation_interval: abc\ntests: []\n"},
+      {"repeated-group.yml", "rule_files: [nothere.yml]\ngroup_eval_order: [a, a]\ntests: []\n"},
+      {"no-alertname.yml", "tests:\n  - alert_rule_test:\n      - eval_time: 1m\n"},
+      {"values.yml",
+       "tests:\n  - interval: 1m\n    input_series:\n      - series: 'v'\n"
+       "        values: '1 NaN Inf -Inf _x2 1e3 1-1x4 .5 0x2 stale +3'\n"
+       "    promql_expr_test:\n"
+       "      - {expr: v, eval_time: 1m, exp_samples: [{labels: v, value: .nan}]}\n"
+       "      - {expr: v, eval_time: 9m, exp_samples: [{labels: v, value: 0}]}\n"
+       "      - {expr: v, eval_time: 16m, exp_samples: []}\n"
+       "      - {expr: v, eval_time: 17m, exp_samples: [{labels: v, value: 3}]}\n"
+       "      - {expr: 'scalar(v)', eval_time: 5m, exp_samples: [{value: -.inf}]}\n"
+       "      - {expr: v, eval_time: 1h, exp_samples: [{labels: 'v{', value: 1}]}\n"},
+      {"empty.yml", ""},
+  };
+  for (const auto& [name, text] : cases) {
+    WriteFile(dir_ / name, text);
+    ExpectSameAsPromtool(name, dir_);
+  }
+}
+
+TEST_F(TestRulesTest, AnUnreadableFileExitsWithTwo) {
+  Outcome r = TestRules(ANDON_BINARY, "missing.yml", dir_);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.out, HasSubstr("Unit Testing:  missing.yml\n"));
+  EXPECT_THAT(r.err, HasSubstr("  FAILED:\n"));
+  EXPECT_THAT(r.err, HasSubstr("missing.yml"));
+}
+
+}  // namespace
+}  // namespace andon
