@@ -330,6 +330,57 @@ tests:
   EXPECT_TRUE(r.passed()) << ::testing::PrintToString(r.failures);
 }
 
+TEST_F(RunnerTest, AlertsAreComparedAfterTheLastEvaluationAtOrBeforeEvalTime) {
+  Write("alerts.yml", R"(
+groups:
+  - name: g
+    rules:
+      - alert: Down
+        expr: up == 0
+        for: 2m
+        labels: {severity: page}
+        annotations:
+          summary: '{{ $labels.job }} down, value {{ $value }}'
+)");
+  std::string file = Write("t.yml", R"(
+rule_files: [alerts.yml]
+tests:
+  - interval: 1m
+    name: down
+    input_series:
+      - series: 'up{job="api"}'
+        values: 0x10
+    alert_rule_test:
+      - eval_time: 1m59s
+        alertname: Down
+        exp_alerts: []
+      - eval_time: 2m30s
+        alertname: Down
+        exp_alerts:
+          - exp_labels: {job: api, severity: page}
+            exp_annotations: {summary: 'api down, value 0'}
+      - eval_time: 3m
+        alertname: Down
+        exp_alerts: []
+    promql_expr_test:
+      - expr: ALERTS
+        eval_time: 1m
+        exp_samples:
+          - labels: 'ALERTS{alertname="Down",alertstate="pending",job="api",severity="page"}'
+            value: 1
+)");
+  UnitTestReport r = RunRuleUnitTestFile(file);
+  EXPECT_THAT(r.failures, ElementsAre("    name: down,\n"
+                                      "    alertname: Down, time: 3m, \n"
+                                      "        exp:[], \n"
+                                      "        got:[\n"
+                                      "            0:\n"
+                                      "              Labels:{alertname=\"Down\", job=\"api\", "
+                                      "severity=\"page\"}\n"
+                                      "              Annotations:{summary=\"api down, value 0\"}\n"
+                                      "            ]"));
+}
+
 TEST_F(RunnerTest, AnEvaluationErrorStopsTheGroup) {
   Write("rules.yml",
         "groups:\n  - name: g\n    rules:\n      - record: j\n"
