@@ -167,17 +167,25 @@ class LazyLoader {
     return l;
   }
 
-  // Appends every sample with a timestamp <= t not appended yet.
+  // Appends every sample with a timestamp <= t not appended yet, in one transaction. On an
+  // error nothing of this step is kept and the next call tries again (promtool reports the
+  // error at every evaluation step).
   Status AppendTill(Head& head, int64_t t) {
     std::unique_ptr<Appender> app = head.NewAppender();
+    std::vector<size_t> start(series_.size());
+    for (size_t i = 0; i < series_.size(); ++i) start[i] = series_[i].next;
+    auto fail = [&](Status s) {
+      app->Rollback();
+      for (size_t i = 0; i < series_.size(); ++i) series_[i].next = start[i];
+      return s;
+    };
     for (Series& s : series_) {
       while (s.next < s.samples.size() && s.samples[s.next].t <= t) {
+        if (s.labels.empty())
+          return fail(Status::InvalidArgument("empty labelset: invalid sample"));
         const Sample& smp = s.samples[s.next++];
         Result<SeriesRef> ref = app->Append(s.ref, s.labels, smp.t, smp.v);
-        if (!ref.ok()) {
-          app->Rollback();
-          return ref.status();
-        }
+        if (!ref.ok()) return fail(ref.status());
         s.ref = *ref;
       }
     }

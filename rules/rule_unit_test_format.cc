@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/duration.h"
+#include "common/labels.h"
 #include "rules/rule_unit_test.h"
 #include "tsdb/sample.h"
 
@@ -86,12 +87,31 @@ class SeriesParser {
     if (p_ < s_.size() && (IsAlpha(s_[p_]) || s_[p_] == ':')) {
       size_t start = p_;
       while (p_ < s_.size() && (IsAlpha(s_[p_]) || IsDigit(s_[p_]) || s_[p_] == ':')) ++p_;
-      b.Set(kMetricNameLabel, s_.substr(start, p_ - start));
+      std::string_view name = s_.substr(start, p_ - start);
+      // Keywords the series grammar does not take as a metric name.
+      const std::string lower = Lower(name);
+      if (lower == "on" || lower == "ignoring" || lower == "group_left" || lower == "group_right" ||
+          lower == "bool") {
+        throw SyntaxError{start, "unexpected <" + lower + "> in series values"};
+      }
+      if (lower == "atan2") throw SyntaxError{start, "unexpected <op:atan2> in series values"};
+      if (lower == "inf" || lower == "nan") {
+        throw SyntaxError{start,
+                          "unexpected number \"" + std::string(name) + "\" in series values"};
+      }
+      b.Set(kMetricNameLabel, name);
       if (p_ < s_.size() && s_[p_] == '{') ParseLabelSet(&b);
     } else if (p_ < s_.size() && s_[p_] == '{') {
       ParseLabelSet(&b);
     } else if (p_ < s_.size()) {
-      throw SyntaxError{p_, "unexpected character: " + QuoteChar(s_[p_])};
+      if (s_[p_] == '"' || s_[p_] == '\'' || s_[p_] == '`') {
+        size_t start = p_;
+        ParseString();
+        throw SyntaxError{start, "unexpected string " +
+                                     QuoteLabelValue(s_.substr(start, p_ - start)) +
+                                     " in series values"};
+      }
+      throw SyntaxError{p_, "unexpected character in series sequence: " + QuoteChar(s_[p_])};
     }
     return b.Build();
   }
@@ -99,7 +119,7 @@ class SeriesParser {
   // Reads the values after the metric; requires whitespace between the two.
   void ParseValues(std::vector<std::optional<double>>* out) {
     if (p_ < s_.size() && !IsSpace(s_[p_])) {
-      throw SyntaxError{p_, "unexpected character after series: " + QuoteChar(s_[p_])};
+      throw SyntaxError{p_, "unexpected character in series sequence: " + QuoteChar(s_[p_])};
     }
     while (true) {
       SkipSpace();
@@ -112,7 +132,9 @@ class SeriesParser {
 
   void ExpectEnd() {
     SkipSpace();
-    if (p_ < s_.size()) throw SyntaxError{p_, "unexpected character: " + QuoteChar(s_[p_])};
+    if (p_ < s_.size()) {
+      throw SyntaxError{p_, "unexpected character in series sequence: " + QuoteChar(s_[p_])};
+    }
   }
 
  private:
@@ -120,48 +142,66 @@ class SeriesParser {
     while (p_ < s_.size() && IsSpace(s_[p_])) ++p_;
   }
 
+  // How the Prometheus parser names the token at p_ inside braces; throws the lexer's
+  // error for a character it cannot lex there.
+  std::string BraceToken() {
+    if (p_ >= s_.size()) throw SyntaxError{p_, "unexpected end of input inside braces"};
+    char c = s_[p_];
+    char n = p_ + 1 < s_.size() ? s_[p_ + 1] : '\0';
+    if ((c == '!' && (n == '=' || n == '~')) || (c == '=' && n == '~')) {
+      return std::string("<op:") + c + n + ">";
+    }
+    if (c == '}' || c == ',' || c == '=') return std::string("\"") + c + "\"";
+    if (IsAlpha(c)) {
+      size_t e = p_;
+      while (e < s_.size() && (IsAlpha(s_[e]) || IsDigit(s_[e]))) ++e;
+      return "identifier \"" + std::string(s_.substr(p_, e - p_)) + "\"";
+    }
+    if (c == '"' || c == '\'' || c == '`') {
+      size_t start = p_;
+      ParseString();
+      std::string raw(s_.substr(start, p_ - start));
+      p_ = start;
+      return "string " + QuoteLabelValue(raw);
+    }
+    throw SyntaxError{p_, "unexpected character inside braces: " + QuoteChar(c)};
+  }
+
   void ParseLabelSet(LabelsBuilder* b) {
     ++p_;  // '{'
     bool need_comma = false;
     while (true) {
       SkipSpace();
-      if (p_ >= s_.size()) throw SyntaxError{p_, "unexpected end of input inside braces"};
+      std::string tok = BraceToken();
       char c = s_[p_];
       if (c == '}') {
         ++p_;
         return;
       }
-      if (c == ',') {
-        if (!need_comma) throw SyntaxError{p_, "unexpected \",\" in label set, expected label"};
-        need_comma = false;
-        ++p_;
-        continue;
+      if (need_comma) {
+        if (c == ',') {
+          need_comma = false;
+          ++p_;
+          continue;
+        }
+        throw SyntaxError{p_, "unexpected " + tok + " in label set, expected \",\" or \"}\""};
       }
-      if (!IsAlpha(c)) throw SyntaxError{p_, "unexpected character inside braces: " + QuoteChar(c)};
+      if (!IsAlpha(c)) {
+        throw SyntaxError{p_, "unexpected " + tok + " in label set, expected identifier or \"}\""};
+      }
       size_t start = p_;
       while (p_ < s_.size() && (IsAlpha(s_[p_]) || IsDigit(s_[p_]))) ++p_;
       std::string_view name = s_.substr(start, p_ - start);
-      if (need_comma) {
-        throw SyntaxError{start, "unexpected identifier \"" + std::string(name) +
-                                     "\" in label set, expected \",\" or \"}\""};
-      }
       SkipSpace();
-      if (p_ >= s_.size()) throw SyntaxError{p_, "unexpected end of input inside braces"};
-      if (s_[p_] != '=') {
-        if (IsAlpha(s_[p_]) || IsDigit(s_[p_]) || s_[p_] == '"' || s_[p_] == '\'' ||
-            s_[p_] == '`' || s_[p_] == '}' || s_[p_] == ',') {
-          throw SyntaxError{p_, "unexpected character in label set, expected \"=\""};
-        }
-        throw SyntaxError{p_, "unexpected character inside braces: " + QuoteChar(s_[p_])};
+      tok = BraceToken();
+      if (tok != "\"=\"") {
+        throw SyntaxError{p_, "unexpected " + tok + " in label set, expected \"=\""};
       }
       ++p_;
       SkipSpace();
-      if (p_ >= s_.size()) throw SyntaxError{p_, "unexpected end of input inside braces"};
+      tok = BraceToken();
       if (s_[p_] != '"' && s_[p_] != '\'' && s_[p_] != '`') {
-        if (IsAlpha(s_[p_]) || IsDigit(s_[p_])) {
-          throw SyntaxError{p_, "unexpected character in label set, expected string"};
-        }
-        throw SyntaxError{p_, "unexpected character inside braces: " + QuoteChar(s_[p_])};
+        throw SyntaxError{p_, "unexpected " + tok + " in label set, expected string"};
       }
       std::string value = ParseString();
       b->Set(name, value);
@@ -280,41 +320,57 @@ class SeriesParser {
           ++i;
           while (i < end && IsDigit(s_[i])) ++i;
         }
-        if (i < end && (s_[i] == 'e' || s_[i] == 'E')) {
-          size_t j = i + 1;
-          if (j < end && (s_[j] == '+' || s_[j] == '-')) ++j;
-          if (j < end && IsDigit(s_[j])) {
-            while (j < end && IsDigit(s_[j])) ++j;
-            i = j;
-          }
+        if (i - start == 1 && c == '.') {
+          throw SyntaxError{start, "unexpected character in series sequence: '.'"};
         }
-        toks.push_back({Tok::kNumber, start, s_.substr(start, i - start)});
+        if (i < end && (s_[i] == 'e' || s_[i] == 'E')) {
+          ++i;
+          if (i < end && (s_[i] == '+' || s_[i] == '-')) ++i;
+          while (i < end && IsDigit(s_[i])) ++i;
+        }
+        std::string_view text = s_.substr(start, i - start);
+        if (i < end && s_[i] != 'x' && (IsAlpha(s_[i]) || IsDigit(s_[i]))) {
+          throw SyntaxError{start, "bad number syntax: \"" + std::string(text) + "\""};
+        }
+        double v;
+        if (!NumberValue({Tok::kNumber, start, text}, &v)) {
+          throw SyntaxError{start, "error parsing number: strconv.ParseFloat: parsing \"" +
+                                       std::string(text) + "\": invalid syntax"};
+        }
+        toks.push_back({Tok::kNumber, start, text});
       } else if (IsAlpha(c)) {
         while (i < end && (IsAlpha(s_[i]) || IsDigit(s_[i]))) ++i;
         toks.push_back({Tok::kIdent, start, s_.substr(start, i - start)});
       } else {
-        throw SyntaxError{i, "unexpected character in series values: " + QuoteChar(c)};
+        throw SyntaxError{i, "unexpected character in series sequence: " + QuoteChar(c)};
       }
     }
     return toks;
   }
 
+  // The parser's name for a token, and the context it adds ("in series values").
   static std::string Describe(const Token& t) {
     switch (t.kind) {
       case Tok::kNumber:
-        return "number \"" + std::string(t.text) + "\"";
+        return "number \"" + std::string(t.text) + "\" in series values";
       case Tok::kIdent:
-        return "identifier \"" + std::string(t.text) + "\"";
+        return "identifier \"" + std::string(t.text) + "\" in series values";
       case Tok::kBlank:
-        return "\"_\"";
-      default:
-        return "\"" + std::string(t.text) + "\"";
+        return "\"_\" in series values";
+      case Tok::kAdd:
+        return "<op:+> in series values";
+      case Tok::kSub:
+        return "<op:-> in series values";
+      case Tok::kTimes:
+        return "\"x\"";
     }
+    return "";
   }
 
   [[noreturn]] void Unexpected(const std::vector<Token>& toks, size_t k, size_t end) const {
     if (k >= toks.size()) {
-      throw SyntaxError{end, end >= s_.size() ? "unexpected end of input" : "unexpected <space>"};
+      throw SyntaxError{end, end >= s_.size() ? "unexpected end of input in series values"
+                                              : "unexpected \" \" in series values"};
     }
     throw SyntaxError{toks[k].pos, "unexpected " + Describe(toks[k])};
   }
@@ -344,15 +400,17 @@ class SeriesParser {
   // An optionally signed number starting at toks[*k]; advances *k.
   double SignedNumber(const std::vector<Token>& toks, size_t* k, size_t end) const {
     double sign = 1;
+    bool signed_number = false;
     if (*k < toks.size() && (toks[*k].kind == Tok::kAdd || toks[*k].kind == Tok::kSub)) {
       if (toks[*k].kind == Tok::kSub) sign = -1;
+      signed_number = true;
       ++*k;
     }
     double v = 0;
     if (*k >= toks.size() || !NumberValue(toks[*k], &v)) {
-      if (*k < toks.size() && toks[*k].kind == Tok::kIdent) {
-        throw SyntaxError{toks[*k].pos, "unexpected " + Describe(toks[*k]) +
-                                            " in series values, expected number or \"stale\""};
+      if (!signed_number && *k < toks.size() && toks[*k].kind == Tok::kIdent) {
+        throw SyntaxError{toks[*k].pos,
+                          "unexpected " + Describe(toks[*k]) + ", expected number or \"stale\""};
       }
       Unexpected(toks, *k, end);
     }

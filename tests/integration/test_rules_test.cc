@@ -207,6 +207,78 @@ TEST_F(TestRulesTest, FileAndSeriesProblemsMatchPromtool) {
   }
 }
 
+// YAML single-quoted scalar.
+std::string Quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+TEST_F(TestRulesTest, SeriesNotationAndItsErrorsMatchPromtool) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"sum", "1 2"},
+      {"on{a='x'}", "1"},
+      {"bool", "1"},
+      {"atan2", "1"},
+      {"Inf", "1"},
+      {"{}", "1"},
+      {"x", "1+1x"},
+      {"x", "1e"},
+      {"x", "1 2,3"},
+      {"x", ""},
+      {"x", "_x"},
+      {"x", "stale stale"},
+      {"x", "1x2x3"},
+      {"x", "0x1f"},
+      {"x", "+1+-1x2"},
+      {"x", "-Inf+1x2"},
+      {"x", "1.5e+2x1"},
+      {"x", "1 . 2"},
+      {"x{a=\"b\",}", "1"},
+      {"x{a=\"b\" b=\"c\"}", "1"},
+      {"x{a=b}", "1"},
+      {"x{a}", "1"},
+      {"x{,}", "1"},
+      {"x{a=\"\\u00e9\"}", "1"},
+      {"x{a=\"b\"}{c=\"d\"}", "1"},
+      {"\"x y\"", "1"},
+      {"x", "NAN inf -inF"},
+      {"x", "1_000"},
+      {"x", "0x0"},
+      {"x", "1 _x0"},
+      {"x", "1x0"},
+      {"x", "- 1"},
+      {"x", "1+"},
+      {"x{a=1}", "1"},
+      {"x{a==\"1\"}", "1"},
+      {"x{a!=\"1\"}", "1"},
+      {"x{1=\"1\"}", "1"},
+      {"x{a=\"1\"", "1"},
+      {"x", "1 +2"},
+      {"x", "stalex2"},
+      {"x", "_ _x2 1"},
+      {"x", "1e3x1"},
+      {"x", "0.1+0.2x3"},
+      {"x", "1-+1x1"},
+      {"x", "Infx2"},
+      {"x", "1+Infx2"},
+      {"x:y:", "1"},
+      {":x", "1"},
+      {"x", "1x-2"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string name = "series" + std::to_string(i) + ".yml";
+    WriteFile(dir_ / name,
+              "tests:\n  - interval: 1m\n    input_series:\n      - series: " +
+                  Quoted(cases[i].first) + "\n        values: " + Quoted(cases[i].second) +
+                  "\n    promql_expr_test:\n      - expr: count({__name__!=\"\"})\n"
+                  "        eval_time: 2m\n        exp_samples: [{value: 1}]\n"
+                  "      - expr: 'sum_over_time({__name__!=\"\"}[10m])'\n        eval_time: 2m\n");
+    SCOPED_TRACE(cases[i].first + " " + cases[i].second);
+    ExpectSameAsPromtool(name, dir_);
+  }
+}
+
 TEST_F(TestRulesTest, AnUnreadableFileExitsWithTwo) {
   Outcome r = TestRules(ANDON_BINARY, "missing.yml", dir_);
   EXPECT_EQ(r.code, 2);
