@@ -217,7 +217,12 @@ std::vector<std::string> ResolveRuleFiles(const std::string& test_file,
     glob_t g{};
     int rc = glob(full.c_str(), 0, nullptr, &g);
     if (rc == 0) {
-      for (size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+      for (size_t i = 0; i < g.gl_pathc; ++i) {
+        // A file matched twice is loaded once (promtool keys its groups by file and name).
+        if (std::find(out.begin(), out.end(), g.gl_pathv[i]) == out.end()) {
+          out.emplace_back(g.gl_pathv[i]);
+        }
+      }
     } else {
       warnings->push_back("  WARNING: no file match pattern " + full);
     }

@@ -171,6 +171,23 @@ tests:
   Outcome andon = TestRules(ANDON_BINARY, "t.yml", dir_);
   EXPECT_EQ(andon.code, 1);
   EXPECT_THAT(andon.err, HasSubstr("    alertname: HighValue, time: 9m, \n        exp:[], "));
+
+  // A rule file named twice (directly and by a glob) is loaded once.
+  WriteFile(dir_ / "dup.yml", R"(rule_files: [alerts.yml, "a*.yml", alerts.yml]
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'metric{instance="i2"}'
+        values: '6x20'
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: HighValue
+        exp_alerts:
+          - exp_labels: {instance: i2, severity: warning}
+            exp_annotations: {summary: 'value 6 on i2 () ', human: '6'}
+)");
+  ExpectSameAsPromtool("dup.yml", dir_);
+  EXPECT_EQ(TestRules(ANDON_BINARY, "dup.yml", dir_).code, 0);
 }
 
 TEST_F(TestRulesTest, FileAndSeriesProblemsMatchPromtool) {
