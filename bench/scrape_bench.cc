@@ -119,6 +119,34 @@ void BM_Ingest(benchmark::State& state) {
 }
 BENCHMARK(BM_Ingest)->Arg(0)->Arg(1)->MeasureProcessCPUTime()->Unit(benchmark::kMicrosecond);
 
+// The live workload's shape: 50 targets' ingesters in turn (50k series caches, colder than
+// one target's), into a Db. One iteration = one scrape of every target.
+void BM_IngestFarm(benchmark::State& state) {
+  const std::string& body = Payload();
+  if (body.empty()) return state.SkipWithError("no payload: python3 targets.py sample failed");
+  config::ScrapeConfig cfg = BenchConfig();
+  std::vector<std::unique_ptr<ScrapeIngester>> ingesters;
+  for (int i = 0; i < 50; ++i) {
+    ingesters.push_back(std::make_unique<ScrapeIngester>(
+        cfg, Labels{{"job", "node"}, {"instance", "host" + std::to_string(i) + ":9100"}}));
+  }
+  TempDb db;
+  auto app = db.db->NewAppender();
+  int64_t t = 1'700'000'000'000;
+  uint64_t samples = 0;
+  for (auto _ : state) {
+    for (auto& ing : ingesters) {
+      auto r = ing->Ingest("text/plain; version=0.0.4", body, t, *app);
+      if (!r.ok()) return state.SkipWithError(r.status().message().c_str());
+      if (!app->Commit().ok()) return state.SkipWithError("commit failed");
+      samples += r->scraped;
+    }
+    t += 1000;
+  }
+  SetCounters(state, samples);
+}
+BENCHMARK(BM_IngestFarm)->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
+
 // `python3 targets.py serve` with one target, for the lifetime of the benchmark.
 class TargetFarm {
  public:

@@ -19,15 +19,16 @@ Result<query::Vector> ToVector(query::QueryResult r) {
 
 RuleContext EngineRuleContext(const query::Engine& engine,
                               std::function<std::unique_ptr<Querier>()> new_querier,
-                              Labels external_labels, std::string external_url) {
+                              Labels external_labels, std::string external_url,
+                              const std::atomic<bool>* cancel) {
   RuleContext ctx;
-  ctx.query = [&engine, new_querier](const query::Expr& expr, int64_t t) {
+  ctx.query = [&engine, new_querier, cancel](const query::Expr& expr, int64_t t) {
     std::unique_ptr<Querier> q = new_querier();
-    return ToVector(engine.Instant(*q, expr, t));
+    return ToVector(engine.Instant(*q, expr, t, cancel));
   };
-  ctx.query_text = [&engine, new_querier](std::string_view expr, int64_t t) {
+  ctx.query_text = [&engine, new_querier, cancel](std::string_view expr, int64_t t) {
     std::unique_ptr<Querier> q = new_querier();
-    return ToVector(engine.Instant(*q, expr, t));
+    return ToVector(engine.Instant(*q, expr, t, cancel));
   };
   ctx.external_labels = std::move(external_labels);
   ctx.external_url = std::move(external_url);

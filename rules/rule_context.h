@@ -5,6 +5,7 @@
 // manager (or unit-test run) and shared by every group; its functions must be thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,9 +32,11 @@ struct RuleContext {
 };
 
 // A context evaluating through `engine` on a fresh querier from `new_querier` per query.
-// `engine` must outlive the context.
+// `engine` (and `cancel`, when given: setting it ends queries in flight) must outlive the
+// context.
 RuleContext EngineRuleContext(const query::Engine& engine,
                               std::function<std::unique_ptr<Querier>()> new_querier,
-                              Labels external_labels, std::string external_url);
+                              Labels external_labels, std::string external_url,
+                              const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace andon::rules

@@ -162,7 +162,8 @@ Status RuleManager::ApplyConfig(const config::Config& config) {
   LabelsBuilder ext;
   for (const auto& [name, value] : config.global.external_labels) ext.Set(name, value);
   auto context = std::make_shared<const RuleContext>(EngineRuleContext(
-      engine_, [this] { return db_.NewQuerier(); }, ext.Build(), options_.external_url));
+      engine_, [this] { return db_.NewQuerier(); }, ext.Build(), options_.external_url,
+      &stopping_));
 
   std::map<std::string, std::shared_ptr<Runner>> old;
   bool first_load;
@@ -271,6 +272,7 @@ void RuleManager::Stop() {
   std::lock_guard apply_lock(apply_mu_);
   if (stopped_) return;
   stopped_ = true;
+  stopping_ = true;  // queries in flight end as canceled
   std::vector<std::shared_ptr<Runner>> runners;
   {
     std::lock_guard lock(mu_);

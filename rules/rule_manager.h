@@ -24,6 +24,7 @@
 // every group and joins the threads; the Db must outlive the manager.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
@@ -87,6 +88,7 @@ class RuleManager {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::vector<std::thread> threads_;
 
+  std::atomic<bool> stopping_{false};
   std::mutex apply_mu_;    // serializes ApplyConfig and Stop
   mutable std::mutex mu_;  // guards the fields below
   std::shared_ptr<const RuleContext> context_;

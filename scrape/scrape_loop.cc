@@ -135,6 +135,7 @@ Result<IngestStats> ScrapeIngester::Ingest(std::string_view content_type, std::s
                                            int64_t t_ms, Appender& app) {
   ++iter_;
   cur_seen_.clear();
+  next_order_.clear();
   ExpositionParser* p;
   if (FormatFromContentType(content_type) == ExpositionFormat::kOpenMetrics) {
     om_parser_.Reset(body);
@@ -153,14 +154,21 @@ Result<IngestStats> ScrapeIngester::Ingest(std::string_view content_type, std::s
       }
       continue;
     }
-    ++st.scraped;
-    auto it = cache_.find(p->series());
-    if (it == cache_.end()) {
-      Entry fresh;
-      if (Status s = NewEntry(*p, &fresh); !s.ok()) return s;
-      it = cache_.emplace(std::string(p->series()), std::move(fresh)).first;
+    const size_t line = st.scraped++;
+    const std::string_view series = p->series();
+    Entry* found = line < order_.size() && order_[line]->key == series ? order_[line] : nullptr;
+    if (found == nullptr) {
+      auto it = cache_.find(series);
+      if (it == cache_.end()) {
+        Entry fresh;
+        if (Status s = NewEntry(*p, &fresh); !s.ok()) return s;
+        it = cache_.emplace(std::string(series), std::move(fresh)).first;
+        it->second.key = it->first;
+      }
+      found = &it->second;
     }
-    Entry& e = it->second;
+    next_order_.push_back(found);
+    Entry& e = *found;
     bool first_this_scrape = e.seen_iter != iter_;
     e.seen_iter = iter_;
     if (e.dropped) continue;
@@ -188,6 +196,7 @@ Result<IngestStats> ScrapeIngester::Ingest(std::string_view content_type, std::s
   }
   prev_seen_.swap(cur_seen_);
   cur_seen_.clear();
+  order_.swap(next_order_);
   if (iter_ % kCacheEvictAfter == 0) Evict();
   return st;
 }
@@ -202,7 +211,9 @@ void ScrapeIngester::AppendFailure(int64_t t_ms, Appender& app) {
 }
 
 void ScrapeIngester::Evict() {
-  // Entries in prev_seen_ were seen in the current iteration and are never evicted.
+  // Entries in prev_seen_ were seen in the current iteration and are never evicted; order_
+  // may be older (after failed scrapes), so it is dropped.
+  order_.clear();
   for (auto it = cache_.begin(); it != cache_.end();) {
     if (iter_ - it->second.seen_iter > kCacheEvictAfter) {
       it = cache_.erase(it);

@@ -97,6 +97,7 @@ class ScrapeIngester {
     Labels labels;
     uint64_t seen_iter = 0;  // last scrape that had the series
     bool dropped = false;
+    std::string_view key;  // the cache's key (node-based map: stable)
   };
   struct StringHash {
     using is_transparent = void;
@@ -122,6 +123,11 @@ class ScrapeIngester {
   std::string help_scratch_;
   std::string name_scratch_;
   std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> cache_;
+  // Every series line of the last successful scrape, in body order: targets repeat their
+  // order, so line k is looked up as order_[k] first (one compare instead of a hash and a
+  // bucket walk over a cache that is cold between scrapes).
+  std::vector<Entry*> order_;
+  std::vector<Entry*> next_order_;
   std::vector<Entry*> prev_seen_;  // series of the last successful scrape
   std::vector<Entry*> cur_seen_;
   uint64_t iter_ = 0;

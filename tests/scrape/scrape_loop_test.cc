@@ -186,6 +186,33 @@ TEST_F(IngesterTest, DisappearedSeriesGetStalenessMarkers) {
   EXPECT_EQ(log_.Of("a").back().v, 4);
 }
 
+// Lines are first looked up by their position in the previous scrape: a target that
+// reorders, inserts, repeats or drops lines must still get every value on its own series.
+TEST_F(IngesterTest, ReorderedInsertedAndRepeatedLinesLandOnTheirOwnSeries) {
+  config::ScrapeConfig cfg = JobConfig();
+  ScrapeIngester ing(cfg, kTarget);
+  ASSERT_TRUE(Ingest(ing, "a 1\nb 2\nc 3\n", 1000).ok());
+  auto r = Ingest(ing, "c 30\nnew 5\na 10\nb 20\n", 2000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->series_added, 1u);
+  ASSERT_TRUE(Ingest(ing, "b 200\nb 201\na 100\n", 3000).ok());  // c disappears
+  auto values = [&](const std::string& name) {
+    std::vector<std::pair<int64_t, double>> out;
+    for (const auto& smp : log_.Of(name)) out.emplace_back(smp.t, smp.v);
+    return out;
+  };
+  EXPECT_EQ(values("a"),
+            (std::vector<std::pair<int64_t, double>>{{1000, 1}, {2000, 10}, {3000, 100}}));
+  ASSERT_EQ(values("b").size(), 4u);  // the repeated line is appended (and rejected by a tsdb)
+  EXPECT_EQ(values("b")[1], (std::pair<int64_t, double>{2000, 20}));
+  EXPECT_EQ(values("b")[2], (std::pair<int64_t, double>{3000, 200}));
+  auto c = values("c");
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[1], (std::pair<int64_t, double>{2000, 30}));
+  EXPECT_TRUE(IsStaleNaN(c[2].second));
+  EXPECT_EQ(values("new").size(), 2u);  // 5, then a staleness marker
+}
+
 TEST_F(IngesterTest, OpenMetricsContentTypePicksTheOpenMetricsParser) {
   config::ScrapeConfig cfg = JobConfig();
   ScrapeIngester ing(cfg, kTarget);
