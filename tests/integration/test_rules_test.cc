@@ -118,6 +118,10 @@ TEST_F(TestRulesTest, EveryUpstreamFixtureGetsPromtoolsVerdictAndReport) {
   }
   // UPSTREAM.md: four pass (unittest, long-period, at-modifier, negative-offset), five fail.
   EXPECT_EQ(passing, 4);
+  // Run from elsewhere: rule files resolve against the test file's directory, and errors
+  // name them by that path.
+  ExpectSameAsPromtool("promtool/bad-rules-syntax-test.yml", kPromtoolDir.parent_path());
+  ExpectSameAsPromtool("promtool/unittest.yml", kPromtoolDir.parent_path());
 }
 
 TEST_F(TestRulesTest, AlertsTemplatesAndRecordedSeriesMatchPromtool) {
