@@ -2,6 +2,7 @@
 // layers together, and runs until SIGTERM/SIGINT (graceful: in-flight requests finish,
 // exit 0). SIGHUP and POST /-/reload re-read the configuration; a bad file keeps the old
 // one. Subcommands: `andon [serve]`, `andon check config|rules FILE...` (cmd/check_rules.h),
+// `andon test rules FILE...` (cmd/test_rules.h),
 // `andon tsdb import openmetrics FILE [DATA_DIR]` (cmd/tsdb_import.h), `andon --version`.
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "cmd/check_rules.h"
+#include "cmd/test_rules.h"
 #include "cmd/tsdb_import.h"
 #include "common/config.h"
 #include "common/duration.h"
@@ -57,6 +59,7 @@ constexpr char kUsageHeader[] =
     "       andon check rules [--lint=duplicate-rules|all|none|policy] [--lint-fatal]\n"
     "                         [--format=text|json|github] [--config.file=FILE] [--lint.*]\n"
     "                         [FILE...]   (andon check rules --help lists the --lint.* flags)\n"
+    "       andon test rules FILE...\n"
     "       andon tsdb import openmetrics FILE [DATA_DIR]\n"
     "       andon --version\n\n"
     "The Andon monitoring and alerting server.\n\nFlags:\n";
@@ -458,6 +461,9 @@ int Main(int argc, char** argv) {
   }
   if (args.size() >= 2 && args[0] == "check" && args[1] == "config") {
     return CheckConfigCommand({args.begin() + 2, args.end()}, stdout, stderr);
+  }
+  if (args.size() >= 2 && args[0] == "test" && args[1] == "rules") {
+    return TestRulesCommand({args.begin() + 2, args.end()}, stdout, stderr);
   }
   ServeFlags flags;
   FlagSet flag_set;
