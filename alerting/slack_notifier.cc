@@ -157,10 +157,9 @@ void SetIf(json& j, const char* key, const std::string& value) {
 Result<std::string> SlackPayload(const config::SlackConfig& c, const SlackNotifierOptions& o,
                                  const NotificationData& d) {
   Expander x(d);
-  bool default_message = c.title.empty() && c.text.empty();
   std::string title = c.title.empty() ? DefaultTitle(d) : x(c.title, "title");
   std::string title_link = c.title_link.empty() ? QueryUrl(d) : x(c.title_link, "title_link");
-  std::string text = c.text.empty() ? (default_message ? DefaultText(d) : "") : x(c.text, "text");
+  std::string text = c.text.empty() ? DefaultText(d) : x(c.text, "text");
   std::string fallback = c.fallback.empty() ? title + (title_link.empty() ? "" : " | " + title_link)
                                             : x(c.fallback, "fallback");
   std::string color =

@@ -10,7 +10,8 @@
 //                     "actions": [{"type": "button", "text": "Runbook", "url": "..."}, ...],
 //                     "mrkdwn_in": ["fallback", "pretext", "text"]}]}
 //
-// The default message (a config that leaves title and text empty, as teams do):
+// The default message (what a config that leaves the strings empty gets, as teams do; each
+// string left empty keeps its default):
 // - title "[FIRING:<n firing>] <name>" or "[RESOLVED] <name>", where <name> is the group's
 //   alertname (else the group labels' values); title_link the first alert's generatorURL,
 //   the link back to the expression;

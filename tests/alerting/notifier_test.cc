@@ -469,6 +469,24 @@ TEST_F(NotifierTest, SlackUserTemplatesSeeAlertmanagersData) {
   EXPECT_EQ(att["fields"][0]["short"], true);
 }
 
+TEST_F(NotifierTest, SlackKeepsTheDefaultTextUnderAConfiguredTitle) {
+  LoopbackHttpServer server([](const TestRequest&) { return TestReply{.body = "ok"}; });
+  config::SlackConfig c = TeamSlack(server.Url("/s"));
+  c.title = "Payments: {{ .CommonLabels.alertname }}";
+  MakeSlack(c);
+  Notification n = TwoAlerts();
+  n.alerts.resize(1);
+  slack_->Notify(n, done_.Callback());
+  ASSERT_TRUE(WaitFor([&] { return done_.size() == 1; }));
+  json att = json::parse(server.last_request().body)["attachments"][0];
+  EXPECT_EQ(att["title"], "Payments: InstanceDown");
+  EXPECT_EQ(att["text"],
+            "*Severity:* critical\n*Summary:* api is down\n*Description:* no scrape for 5m\n"
+            "*Labels:* `job=api` `severity=critical`");
+  EXPECT_EQ(att["fallback"],
+            "Payments: InstanceDown | http://andon:9090/graph?g0.expr=up+%3D%3D+0");
+}
+
 TEST_F(NotifierTest, SlackTemplateErrorFailsWithoutSending) {
   LoopbackHttpServer server([](const TestRequest&) { return TestReply{.body = "ok"}; });
   config::SlackConfig c = TeamSlack(server.Url("/s"));
