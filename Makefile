@@ -29,7 +29,8 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
 
 # ThreadSanitizer over the layers with background threads (HTTP server, tsdb, registry,
-# scrape loops and discovery, rule evaluation, the alert dispatcher).
+# scrape loops and discovery, rule evaluation, the alert dispatcher, outbound HTTP and alert
+# delivery).
 # Debian's librocksdb is not built with TSan: its internal races are suppressed, ours not.
 # The kill -9 crash tests (separate processes re-opening RocksDB) run in the other builds.
 test-tsan: deps

@@ -24,11 +24,11 @@
 #include <utility>
 #include <vector>
 
+#include "common/http_authorization.h"
 #include "common/logger.h"
-#include "scrape/http_authorization.h"
+#include "common/tls_client_context.h"
 #include "scrape/pending_handlers.h"
 #include "scrape/target_labels.h"
-#include "scrape/tls_client_context.h"
 
 namespace andon::scrape {
 namespace {

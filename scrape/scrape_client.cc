@@ -17,9 +17,9 @@
 #include <limits>
 #include <optional>
 
+#include "common/http_authorization.h"
+#include "common/tls_client_context.h"
 #include "scrape/content_type.h"
-#include "scrape/http_authorization.h"
-#include "scrape/tls_client_context.h"
 
 namespace andon::scrape {
 namespace {

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "tests/integration/andon_process.h"
-#include "tests/scrape/loopback_http_server.h"
+#include "tests/loopback_http_server.h"
 #include "tests/wait_for.h"
 
 namespace andon::testing {

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "tests/integration/andon_process.h"
-#include "tests/scrape/loopback_http_server.h"
+#include "tests/loopback_http_server.h"
 #include "tests/stored_samples.h"
 #include "tests/wait_for.h"
 #include "tsdb/db.h"

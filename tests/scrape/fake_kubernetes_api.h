@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/scrape/test_certificates.h"
+#include "tests/test_certificates.h"
 
 namespace andon::testing {
 

@@ -18,7 +18,7 @@
 #include "common/config.h"
 #include "scrape/target_labels.h"
 #include "tests/scrape/fake_kubernetes_api.h"
-#include "tests/scrape/test_certificates.h"
+#include "tests/test_certificates.h"
 
 namespace andon::scrape {
 namespace {

@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "scrape/content_type.h"
-#include "tests/scrape/loopback_http_server.h"
-#include "tests/scrape/test_certificates.h"
+#include "tests/loopback_http_server.h"
+#include "tests/test_certificates.h"
 
 namespace andon::scrape {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "common/config.h"
 #include "tests/allocation_count.h"
-#include "tests/scrape/loopback_http_server.h"
+#include "tests/loopback_http_server.h"
 #include "tests/scrape/recording_appender.h"
 #include "tsdb/db.h"
 #include "tsdb/label_matcher.h"

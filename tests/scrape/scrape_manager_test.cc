@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "scrape/pending_handlers.h"
-#include "tests/scrape/loopback_http_server.h"
+#include "tests/loopback_http_server.h"
 #include "tests/scrape/recording_appender.h"
 #include "tests/wait_for.h"
 #include "tsdb/sample.h"

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "tests/integration/andon_process.h"
-#include "tests/scrape/loopback_http_server.h"
+#include "tests/loopback_http_server.h"
 #include "tests/scrape/recording_appender.h"
 
 namespace andon::web {

@@ -1,4 +1,4 @@
-#include "scrape/tls_client_context.h"
+#include "common/tls_client_context.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -6,7 +6,7 @@
 
 #include <boost/asio/ssl/host_name_verification.hpp>
 
-namespace andon::scrape {
+namespace andon {
 namespace {
 
 namespace ssl = boost::asio::ssl;
@@ -80,4 +80,4 @@ Status SetTlsHostname(ssl::stream<boost::beast::tcp_stream>& stream, const confi
   return Status::Ok();
 }
 
-}  // namespace andon::scrape
+}  // namespace andon

@@ -1,4 +1,4 @@
-#include "scrape/tls_client_context.h"
+#include "common/tls_client_context.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "tests/scrape/test_certificates.h"
+#include "tests/test_certificates.h"
 
-namespace andon::scrape {
+namespace andon {
 namespace {
 
 namespace asio = boost::asio;
@@ -109,4 +109,4 @@ TEST_F(TlsClientContextTest, UnreadableFilesAreErrorsNamingTheFile) {
 }
 
 }  // namespace
-}  // namespace andon::scrape
+}  // namespace andon

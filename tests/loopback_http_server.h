@@ -1,9 +1,10 @@
-// tests/scrape/loopback_http_server.h
+// tests/loopback_http_server.h
 //
 // LoopbackHttpServer: a real HTTP/1.1 (optionally TLS) server on 127.0.0.1 built on
 // Boost.Beast, for scrape tests. Each connection is served by its own thread with
 // blocking Beast reads and writes; a handler decides every reply, including misbehaviour:
-// delays (a hanging target), raw non-HTTP bytes, closing without a reply, gzip bodies.
+// delays (a hanging target), raw non-HTTP bytes, closing without a reply, gzip bodies,
+// extra headers (Retry-After). Every request (method, target, headers, body) is recorded.
 // Stop() (and the destructor) shuts every socket down and joins every thread.
 #pragma once
 
@@ -25,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/scrape/test_certificates.h"
+#include "tests/test_certificates.h"
 
 // Tests build replies with designated initializers (TestReply{.body = ..., .gzip = true});
 // the omitted members have defaults, which -Wextra would still warn about.
@@ -34,8 +35,10 @@
 namespace andon::testing {
 
 struct TestRequest {
+  std::string method;
   std::string target;
   std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
 };
 
 struct TestReply {
@@ -46,7 +49,8 @@ struct TestReply {
   std::chrono::milliseconds delay{0};  // before replying (interrupted by Stop())
   std::string raw;                     // written as is instead of an HTTP response
   bool close_without_reply = false;
-  bool close_after = false;  // "Connection: close" and close
+  bool close_after = false;                                  // "Connection: close" and close
+  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
 };
 
 inline std::string GzipForTest(const std::string& in) {
@@ -67,8 +71,11 @@ class LoopbackHttpServer {
  public:
   using Handler = std::function<TestReply(const TestRequest&)>;
 
-  // With `certs`, serves HTTPS with certs->cert_file / key_file.
-  explicit LoopbackHttpServer(Handler handler, const TestCertificates* certs = nullptr)
+  // With `certs`, serves HTTPS with certs->cert_file / key_file; with
+  // `require_client_cert` as well, the handshake fails unless the client presents a
+  // certificate signed by certs->ca_file.
+  explicit LoopbackHttpServer(Handler handler, const TestCertificates* certs = nullptr,
+                              bool require_client_cert = false)
       : handler_(std::move(handler)),
         acceptor_(ioc_,
                   boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
@@ -76,6 +83,11 @@ class LoopbackHttpServer {
       tls_.emplace(boost::asio::ssl::context::tls_server);
       tls_->use_certificate_chain_file(certs->cert_file);
       tls_->use_private_key_file(certs->key_file, boost::asio::ssl::context::pem);
+      if (require_client_cert) {
+        tls_->load_verify_file(certs->ca_file);
+        tls_->set_verify_mode(boost::asio::ssl::verify_peer |
+                              boost::asio::ssl::verify_fail_if_no_peer_cert);
+      }
     }
     port_ = acceptor_.local_endpoint().port();
     accept_thread_ = std::thread([this] { AcceptLoop(); });
@@ -92,6 +104,11 @@ class LoopbackHttpServer {
   TestRequest last_request() const {
     std::lock_guard lock(mu_);
     return last_;
+  }
+  // Every request received so far, in arrival order.
+  std::vector<TestRequest> received() const {
+    std::lock_guard lock(mu_);
+    return received_;
   }
   // Closes every open connection (idle keep-alive ones included) but keeps accepting.
   void DropConnections() {
@@ -168,7 +185,9 @@ class LoopbackHttpServer {
       http::read(stream, buf, req, ec);
       if (ec) return;
       TestRequest tr;
+      tr.method = std::string(req.method_string());
       tr.target = std::string(req.target());
+      tr.body = req.body();
       for (const auto& f : req) {
         std::string name(f.name_string());
         for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -177,6 +196,7 @@ class LoopbackHttpServer {
       {
         std::lock_guard lock(mu_);
         last_ = tr;
+        received_.push_back(tr);
       }
       ++requests_;
       TestReply reply = handler_(tr);
@@ -188,6 +208,7 @@ class LoopbackHttpServer {
       }
       http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
       res.set(http::field::content_type, reply.content_type);
+      for (const auto& [name, value] : reply.headers) res.set(name, value);
       if (reply.gzip) {
         res.set(http::field::content_encoding, "gzip");
         res.body() = GzipForTest(reply.body);
@@ -216,6 +237,7 @@ class LoopbackHttpServer {
   std::vector<int> open_fds_;              // guarded by mu_
   std::vector<std::thread> conn_threads_;  // guarded by mu_ until Stop() joins
   TestRequest last_;                       // guarded by mu_
+  std::vector<TestRequest> received_;      // guarded by mu_
 };
 
 }  // namespace andon::testing

@@ -1,4 +1,4 @@
-// scrape/tls_client_context.h
+// common/tls_client_context.h
 //
 // Builds the OpenSSL client context for an outgoing HTTPS connection (scrape targets, the
 // Kubernetes API) from a `tls_config` section: CA bundle (system roots when none), client
@@ -15,7 +15,7 @@
 #include "common/config.h"
 #include "common/status.h"
 
-namespace andon::scrape {
+namespace andon {
 
 // Errors name the file that could not be loaded and OpenSSL's reason.
 Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsClientContext(
@@ -26,4 +26,4 @@ Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsClientContext(
 Status SetTlsHostname(boost::asio::ssl::stream<boost::beast::tcp_stream>& stream,
                       const config::TlsConfig& tls, const std::string& host);
 
-}  // namespace andon::scrape
+}  // namespace andon

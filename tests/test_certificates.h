@@ -1,4 +1,4 @@
-// tests/scrape/test_certificates.h
+// tests/test_certificates.h
 //
 // A throwaway CA and a server certificate it signs (for "localhost" and 127.0.0.1),
 // written as PEM files into a directory, for TLS tests against loopback servers.

@@ -1,4 +1,4 @@
-// scrape/http_authorization.h
+// common/http_authorization.h
 //
 // The Authorization header an http client config (basic_auth, authorization, bearer_token*)
 // asks for, as Prometheus's HTTP client sends it, for every outgoing client: scrapes and the
@@ -12,7 +12,7 @@
 #include "common/config.h"
 #include "common/status.h"
 
-namespace andon::scrape {
+namespace andon {
 
 // "Basic base64(user:password)", "<type> <credentials>", or "" when the config has no
 // credentials. Error: a secret file that cannot be read (names the file).
@@ -24,4 +24,4 @@ Result<std::string> ReadTrimmedFile(const std::string& path);
 // Standard base64 with padding.
 std::string Base64(std::string_view in);
 
-}  // namespace andon::scrape
+}  // namespace andon

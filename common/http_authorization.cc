@@ -1,4 +1,4 @@
-#include "scrape/http_authorization.h"
+#include "common/http_authorization.h"
 
 #include <openssl/evp.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace andon::scrape {
+namespace andon {
 
 Result<std::string> ReadTrimmedFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -50,4 +50,4 @@ Result<std::string> AuthorizationHeader(const config::HttpClientConfig& http) {
   return std::string();
 }
 
-}  // namespace andon::scrape
+}  // namespace andon
