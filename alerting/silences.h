@@ -26,8 +26,10 @@
 //
 // MutedBy() is the hot path (every alert of every dispatch): silences are indexed by one of
 // their non-empty `name="value"` matchers, so an alert only looks at the silences indexed
-// under one of its own labels plus the few without such a matcher; expired silences are not
-// indexed. Thread-safe: reads share a lock, changes take it exclusively.
+// under one of its own labels plus the few without such a matcher. Silences already expired
+// when the index was last rebuilt (at every change and GC) are left out of it, so MutedBy()
+// asked about a time before the latest change may miss a silence that had ended by then.
+// Thread-safe: reads share a lock, changes take it exclusively.
 #pragma once
 
 #include <cstdint>
