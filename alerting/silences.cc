@@ -111,7 +111,7 @@ std::string Encode(const Silence& s) {
                       {"matchers", matchers},      {"startsAt", s.starts_at_ms},
                       {"endsAt", s.ends_at_ms},    {"updatedAt", s.updated_at_ms},
                       {"createdBy", s.created_by}, {"comment", s.comment}};
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<Silence> Decode(std::string_view key, std::string_view value) {

@@ -360,6 +360,16 @@ TEST_F(SilencesTest, SilencesSurviveReopen) {
   EXPECT_EQ(GaugeValue(registry_, "expired"), 1);
 }
 
+TEST_F(SilencesTest, InvalidUtf8InTheCommentIsStoredReplaced) {
+  Silence s = MakeSilence({M("a", Op::kEqual, "x")}, kT0, kT0 + kHour);
+  s.comment = "bad \xff byte";
+  std::string id = MustSet(s);
+  Reopen();
+  std::optional<Silence> back = silences_->Get(id);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->comment, "bad \xef\xbf\xbd byte");  // U+FFFD, as Go would store it
+}
+
 TEST_F(SilencesTest, GcDropsSilencesExpiredLongerThanTheRetention) {
   std::string old = MustSet(MakeSilence({M("a", Op::kEqual, "x")}, kT0, kT0 + kHour));
   std::string recent = MustSet(MakeSilence({M("a", Op::kEqual, "y")}, kT0, kT0 + 100 * kHour));
