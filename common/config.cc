@@ -1267,6 +1267,19 @@ Result<Matcher> ParseOneMatcher(std::string_view text) {
 
 }  // namespace
 
+Result<Matcher> MakeMatcher(std::string name, Matcher::Op op, std::string value) {
+  Matcher m;
+  m.name = std::move(name);
+  m.op = op;
+  m.value = std::move(value);
+  if (op == Matcher::Op::kRegexMatch || op == Matcher::Op::kRegexNoMatch) {
+    std::string error;
+    m.regex = CompileAnchored(m.value, &error);
+    if (m.regex == nullptr) return Status::InvalidArgument(error);
+  }
+  return m;
+}
+
 Result<std::vector<Matcher>> ParseMatchers(std::string_view text) {
   std::string s = Trim(text);
   std::string_view body = s;

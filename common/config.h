@@ -237,6 +237,11 @@ struct Matcher {
   std::string ToString() const;
 };
 
+// Builds a matcher from its parts (as Alertmanager's API v2 carries them), compiling the
+// anchored regex for =~ and !~. The error message is the regex engine's reason alone; callers
+// add the context.
+Result<Matcher> MakeMatcher(std::string name, Matcher::Op op, std::string value);
+
 // Parses Alertmanager matcher text: one or more comma-separated `name op value` with op one
 // of = != =~ !~, optionally wrapped in braces; values may be double-quoted (with \" \\ \n
 // escapes) or bare. Regexes must compile.
