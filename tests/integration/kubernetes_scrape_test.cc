@@ -15,7 +15,7 @@
 #include "tests/integration/andon_process.h"
 #include "tests/scrape/fake_kubernetes_api.h"
 #include "tests/loopback_http_server.h"
-#include "tests/scrape/test_certificates.h"
+#include "tests/test_certificates.h"
 #include "tests/stored_samples.h"
 #include "tests/wait_for.h"
 #include "tsdb/db.h"
