@@ -17,8 +17,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "alerting/alertmanager_sink.h"
 #include "cmd/check_rules.h"
 #include "cmd/test_rules.h"
 #include "cmd/tsdb_import.h"
@@ -84,6 +87,7 @@ struct ServeFlags {
   std::string rules_outage_tolerance = "1h";
   std::string rules_grace_period = "10m";
   std::string rules_resend_delay = "1m";
+  std::string notification_queue_capacity = "10000";
   bool enable_lifecycle = false;
   bool help = false;
   bool version = false;
@@ -126,9 +130,53 @@ struct ServeFlags {
                  "only for alerts with configured \"for\" time greater than grace period.");
     flags.String("rules.alert.resend-delay", &rules_resend_delay,
                  "Minimum amount of time to wait before resending an alert to Alertmanager.");
+    flags.String("alertmanager.notification-queue-capacity", &notification_queue_capacity,
+                 "The capacity of the queue for pending Alertmanager notifications.");
     flags.Bool("help", &help, "Show this help.");
     flags.Bool("version", &version, "Show application version.");
   }
+};
+
+// The AlertSink of the rule manager: the Alertmanagers of the current `alerting.alertmanagers`
+// (none: alerts go nowhere yet). Prepare() builds the sink of a new config without touching
+// the running one; Commit() switches to it once the whole reload succeeded.
+class AlertmanagerSinks : public alerting::AlertSink {
+ public:
+  AlertmanagerSinks(boost::asio::any_io_executor executor, size_t queue_capacity)
+      : executor_(std::move(executor)), queue_capacity_(queue_capacity) {}
+  ~AlertmanagerSinks() override { Stop(); }
+
+  Result<std::shared_ptr<alerting::AlertmanagerSink>> Prepare(const Config& c) {
+    if (c.alerting.alertmanagers.empty()) return std::shared_ptr<alerting::AlertmanagerSink>();
+    alerting::AlertmanagerSinkOptions o;
+    o.queue_capacity = queue_capacity_;
+    auto sink = alerting::AlertmanagerSink::Create(executor_, c.alerting.alertmanagers, o);
+    if (!sink.ok()) return sink.status().WithContext("alerting.alertmanagers");
+    return std::shared_ptr<alerting::AlertmanagerSink>(std::move(*sink));
+  }
+  void Commit(std::shared_ptr<alerting::AlertmanagerSink> next) {
+    std::shared_ptr<alerting::AlertmanagerSink> old;
+    {
+      std::lock_guard lock(mu_);
+      old = std::exchange(current_, std::move(next));
+    }
+    if (old) old->Stop();
+  }
+  void Send(std::vector<alerting::Alert> alerts) override {
+    std::shared_ptr<alerting::AlertmanagerSink> sink;
+    {
+      std::lock_guard lock(mu_);
+      sink = current_;
+    }
+    if (sink) sink->Send(std::move(alerts));
+  }
+  void Stop() { Commit(nullptr); }
+
+ private:
+  boost::asio::any_io_executor executor_;
+  size_t queue_capacity_;
+  std::mutex mu_;
+  std::shared_ptr<alerting::AlertmanagerSink> current_;
 };
 
 double NowSeconds() {
@@ -279,6 +327,19 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
       return 2;
     }
   }
+  size_t notification_queue_capacity = 0;
+  try {
+    size_t used = 0;
+    notification_queue_capacity = std::stoul(flags.notification_queue_capacity, &used);
+    if (used != flags.notification_queue_capacity.size() || notification_queue_capacity == 0) {
+      throw 0;
+    }
+  } catch (...) {
+    std::fprintf(stderr,
+                 "andon: --alertmanager.notification-queue-capacity: not a positive number: %s\n",
+                 flags.notification_queue_capacity.c_str());
+    return 2;
+  }
   rules::RuleManagerOptions rule_options;
   if (rule_options.external_url = flags.external_url; rule_options.external_url.empty()) {
     const web::GlobalUrlOptions global = GlobalUrlOptionsOf(flags);
@@ -352,10 +413,22 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   const query::Engine engine(engine_options);  // outlives the server's handlers and the rules
   // Rules: every group on its interval; the rule files load all-or-nothing, so they are
   // applied first and a bad one fails the reload before anything changed.
-  rules::RuleManager rule_manager(*db, engine, nullptr, rule_options);
+  // Outbound notifications (alerting.alertmanagers) run on their own io_context thread.
+  boost::asio::io_context notify_ioc;
+  auto notify_work = boost::asio::make_work_guard(notify_ioc);
+  std::thread notify_thread([&notify_ioc] { notify_ioc.run(); });
+  AlertmanagerSinks alertmanagers(notify_ioc.get_executor(), notification_queue_capacity);
+  rules::RuleManager rule_manager(*db, engine, &alertmanagers, rule_options);
+  auto stop_notifications = [&] {
+    alertmanagers.Stop();
+    notify_work.reset();
+    if (notify_thread.joinable()) notify_thread.join();
+  };
   auto apply = [&](const Config& c) {
-    Status s = rule_manager.ApplyConfig(c);
+    auto sink = alertmanagers.Prepare(c);
+    Status s = sink.ok() ? rule_manager.ApplyConfig(c) : sink.status();
     if (s.ok()) s = scrape_manager.ApplyConfig(c);
+    if (s.ok()) alertmanagers.Commit(std::move(*sink));
     return s;
   };
 
@@ -418,6 +491,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
     LogError("main", "error loading rules or starting scrape manager", {{"err", s.message()}});
     rule_manager.Stop();
     scrape_manager.Stop();
+    stop_notifications();
     return 1;
   }
   ready = true;
@@ -445,6 +519,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   server.Stop();
   scrape_manager.Stop();  // before the Db closes: loops stop appending
   rule_manager.Stop();
+  stop_notifications();
   if (Status s = db->Close(); !s.ok()) {
     LogError("main", "closing storage failed", {{"err", s.message()}});
     return 1;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -58,12 +59,30 @@ TEST(RulesIntegrationTest, AlertGoesPendingFiringSurvivesRestartAndResolves) {
     return TestReply{.body = "# TYPE queue_length gauge\nqueue_length{queue=\"orders\"} " +
                              std::to_string(queue_length.load()) + "\n"};
   });
+  // An Alertmanager stand-in (alerting.alertmanagers) records what is posted to it.
+  std::mutex posted_mu;
+  std::vector<json> posted;  // every alert of every POST /api/v2/alerts
+  LoopbackHttpServer alertmanager([&](const TestRequest& req) {
+    if (req.method == "POST" && req.target == "/api/v2/alerts") {
+      json batch = json::parse(req.body, nullptr, false);
+      std::lock_guard lock(posted_mu);
+      for (const json& a : batch) posted.push_back(a);
+    }
+    return TestReply{.status = 200, .body = ""};
+  });
+  auto posted_alerts = [&] {
+    std::lock_guard lock(posted_mu);
+    return posted;
+  };
   auto dir = MakeTempDir("andon-rules-it-");
   WriteFile(dir / "andon.yml",
             "global:\n  scrape_interval: 100ms\n  scrape_timeout: 90ms\n"
             "  evaluation_interval: 200ms\n"
             "rule_files: ['rules/*.yml']\n"
-            "scrape_configs:\n- job_name: shop\n  static_configs:\n  - targets: ['" +
+            "alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: ['" +
+                alertmanager.address() +
+                "']\n"
+                "scrape_configs:\n- job_name: shop\n  static_configs:\n  - targets: ['" +
                 target.address() + "']\n");
   std::filesystem::create_directory(dir / "rules");
   const std::string good_rules = R"(groups:
@@ -127,6 +146,15 @@ TEST(RulesIntegrationTest, AlertGoesPendingFiringSurvivesRestartAndResolves) {
   ASSERT_EQ(q["data"]["result"].size(), 1u);
   EXPECT_EQ(std::stoll(q["data"]["result"][0]["value"][1].get<std::string>()), active_at / 1000);
 
+  // The firing alert was posted to the Alertmanager, as Prometheus posts it.
+  ASSERT_TRUE(WaitFor([&] { return !posted_alerts().empty(); })) << andon.Log();
+  json sent = posted_alerts()[0];
+  EXPECT_EQ(sent["labels"]["alertname"], "QueueTooLong");
+  EXPECT_EQ(sent["labels"]["team"], "shop");
+  EXPECT_EQ(sent["annotations"]["runbook_url"], "https://runbooks.example/QueueTooLong");
+  EXPECT_NE(sent["generatorURL"].get<std::string>().find("/graph?g0.expr="), std::string::npos);
+  EXPECT_GT(ParseTime(sent["endsAt"]), ParseTime(sent["startsAt"]));  // valid for a while
+
   // A broken rule file: the reload fails, the old rules keep running.
   WriteFile(dir / "rules" / "shop.yml", "groups:\n- name: shop\n  rules:\n  - alert: X\n");
   HttpResult r = HttpRequestTo(andon.port(), "POST", "/-/reload");
@@ -149,6 +177,12 @@ TEST(RulesIntegrationTest, AlertGoesPendingFiringSurvivesRestartAndResolves) {
   queue_length = 10;
   ASSERT_TRUE(WaitFor([&] { return Alerts(andon.port()).empty(); }));
   EXPECT_EQ(AlertRule(andon.port())["state"], "inactive");
+  // The resolution was posted too: endsAt no longer in the future.
+  ASSERT_TRUE(WaitFor([&] {
+    auto all = posted_alerts();
+    return !all.empty() &&
+           ParseTime(all.back()["endsAt"]) <= ParseTime(AlertRule(andon.port())["lastEvaluation"]);
+  })) << posted_alerts().back().dump();
   ASSERT_TRUE(WaitFor([&] {
     return GetJson(andon.port(), "/api/v1/query?query=ALERTS")["data"]["result"].empty();
   }));
