@@ -137,6 +137,17 @@ struct ServeFlags {
   }
 };
 
+// One io_context thread for outbound notifications; joined when it goes out of scope.
+struct NotificationThread {
+  boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
+  std::thread thread{[this] { ioc.run(); }};
+  ~NotificationThread() {
+    work.reset();
+    thread.join();
+  }
+};
+
 // The AlertSink of the rule manager: the Alertmanagers of the current `alerting.alertmanagers`
 // (none: alerts go nowhere yet). Prepare() builds the sink of a new config without touching
 // the running one; Commit() switches to it once the whole reload succeeded.
@@ -413,17 +424,11 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   const query::Engine engine(engine_options);  // outlives the server's handlers and the rules
   // Rules: every group on its interval; the rule files load all-or-nothing, so they are
   // applied first and a bad one fails the reload before anything changed.
-  // Outbound notifications (alerting.alertmanagers) run on their own io_context thread.
-  boost::asio::io_context notify_ioc;
-  auto notify_work = boost::asio::make_work_guard(notify_ioc);
-  std::thread notify_thread([&notify_ioc] { notify_ioc.run(); });
-  AlertmanagerSinks alertmanagers(notify_ioc.get_executor(), notification_queue_capacity);
+  // Outbound notifications (alerting.alertmanagers) run on their own io_context thread;
+  // declared before their users, so that on every return the sinks stop first.
+  NotificationThread notify;
+  AlertmanagerSinks alertmanagers(notify.ioc.get_executor(), notification_queue_capacity);
   rules::RuleManager rule_manager(*db, engine, &alertmanagers, rule_options);
-  auto stop_notifications = [&] {
-    alertmanagers.Stop();
-    notify_work.reset();
-    if (notify_thread.joinable()) notify_thread.join();
-  };
   auto apply = [&](const Config& c) {
     auto sink = alertmanagers.Prepare(c);
     Status s = sink.ok() ? rule_manager.ApplyConfig(c) : sink.status();
@@ -491,7 +496,6 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
     LogError("main", "error loading rules or starting scrape manager", {{"err", s.message()}});
     rule_manager.Stop();
     scrape_manager.Stop();
-    stop_notifications();
     return 1;
   }
   ready = true;
@@ -519,7 +523,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   server.Stop();
   scrape_manager.Stop();  // before the Db closes: loops stop appending
   rule_manager.Stop();
-  stop_notifications();
+  alertmanagers.Stop();
   if (Status s = db->Close(); !s.ok()) {
     LogError("main", "closing storage failed", {{"err", s.message()}});
     return 1;
