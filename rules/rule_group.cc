@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/logger.h"
+#include "common/url_escape.h"
 #include "tsdb/label_matcher.h"
 #include "tsdb/sample.h"
 
@@ -23,21 +24,10 @@ void Set(Gauge* g, double v) {
 
 // Prometheus's link back to an expression: <external URL>/graph?g0.expr=...&g0.tab=1.
 std::string GeneratorUrl(const std::string& external_url, const std::string& expr) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out = external_url;
   while (!out.empty() && out.back() == '/') out.pop_back();
   out += "/graph?g0.expr=";
-  for (unsigned char c : expr) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
+  AppendUrlEscaped(expr, /*query=*/true, &out);
   out += "&g0.tab=1";
   return out;
 }
@@ -74,6 +64,7 @@ RuleGroupEvaluator::RuleGroupEvaluator(std::string file, const RuleGroup& group,
     Entry e;
     if (r.alerting()) {
       e.alerting = std::make_unique<AlertingRule>(r);
+      e.generator_url = GeneratorUrl(options_.external_url, r.expr_text);
     } else {
       e.recording = std::make_unique<RecordingRule>(r);
     }
@@ -101,8 +92,7 @@ void RuleGroupEvaluator::Eval(int64_t t_ms, const RuleContext& ctx, Appender& ap
     } else {
       if (e.alerting && sink != nullptr) {
         std::vector<alerting::Alert> due =
-            e.alerting->AlertsToSend(t_ms, options_.resend_delay_ms, interval_ms_,
-                                     GeneratorUrl(options_.external_url, e.rule().expr_text));
+            e.alerting->AlertsToSend(t_ms, options_.resend_delay_ms, interval_ms_, e.generator_url);
         if (!due.empty()) sink->Send(std::move(due));
       }
       scratch_.clear();

@@ -123,6 +123,7 @@ class RuleGroupEvaluator {
     std::unique_ptr<AlertingRule> alerting;
     std::unique_ptr<RecordingRule> recording;
     const Rule& rule() const { return alerting ? alerting->rule() : recording->rule(); }
+    std::string generator_url;     // alerting rules: the link back to the expression
     std::vector<Labels> previous;  // sorted: series written in the last evaluation
     // Guarded by mu_:
     RuleHealth health = RuleHealth::kUnknown;

@@ -27,6 +27,7 @@
 #include "common/http_authorization.h"
 #include "common/logger.h"
 #include "common/tls_client_context.h"
+#include "common/url_escape.h"
 #include "scrape/pending_handlers.h"
 #include "scrape/target_labels.h"
 

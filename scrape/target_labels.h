@@ -54,8 +54,4 @@ struct GroupTargets {
 };
 GroupTargets TargetsFromGroup(const TargetGroup& group, const config::ScrapeConfig& cfg);
 
-// Percent-encodes `s` onto `out` as Go does: query=true as url.QueryEscape (space as '+'),
-// else as a path (keeps '/' and the other path sub-delimiters).
-void AppendUrlEscaped(std::string_view s, bool query, std::string* out);
-
 }  // namespace andon::scrape

@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "common/duration.h"
+#include "common/url_escape.h"
 #include "templating/go_format.h"
 #include "templating/template_tree.h"
 
@@ -617,33 +618,16 @@ TemplateValue StripDomain(FunctionCall&, Args a) {
   return TemplateValue::String(std::string(host));
 }
 
-// url.QueryEscape.
-void AppendQueryEscape(std::string* out, std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out->push_back(ch);
-    } else if (c == ' ') {
-      out->push_back('+');
-    } else {
-      out->push_back('%');
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 15]);
-    }
-  }
-}
-
 TemplateValue GraphLink(FunctionCall&, Args a) {
   std::string s = "/graph?g0.expr=";
-  AppendQueryEscape(&s, a[0].string_value());
+  AppendUrlEscaped(a[0].string_value(), /*query=*/true, &s);
   s += "&g0.tab=0";
   return TemplateValue::String(std::move(s));
 }
 
 TemplateValue TableLink(FunctionCall&, Args a) {
   std::string s = "/graph?g0.expr=";
-  AppendQueryEscape(&s, a[0].string_value());
+  AppendUrlEscaped(a[0].string_value(), /*query=*/true, &s);
   s += "&g0.tab=1";
   return TemplateValue::String(std::move(s));
 }
@@ -864,7 +848,7 @@ TemplateValue Js(FunctionCall&, Args a) {
 
 TemplateValue UrlQuery(FunctionCall&, Args a) {
   std::string s;
-  AppendQueryEscape(&s, EvalArgs(a));
+  AppendUrlEscaped(EvalArgs(a), /*query=*/true, &s);
   return TemplateValue::String(std::move(s));
 }
 

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "common/url_escape.h"
 #include "tests/integration/andon_process.h"
 #include "tsdb/db.h"
 
@@ -18,17 +19,8 @@ using andon::testing::HttpRequestTo;
 using andon::testing::HttpResult;
 
 std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
+  AppendUrlEscaped(s, /*query=*/true, &out);
   return out;
 }
 
