@@ -39,18 +39,9 @@ Result<std::vector<Alert>> DecodePostableAlerts(std::string_view json);
 // Alertmanager's checks of an alert it received (after it filled in missing times).
 Status ValidateAlert(const Alert& alert);
 
-// "2026-01-02T03:04:05.678Z": RFC 3339 with milliseconds, UTC (strfmt.DateTime's format).
-std::string FormatRfc3339Millis(int64_t unix_ms);
-// "2026-01-02T03:04:05.678901234Z": Go's time.Time JSON (RFC 3339, fraction without
-// trailing zeros), as Alertmanager's webhook payload carries times; 0 is Go's zero time
-// "0001-01-01T00:00:00Z".
-std::string FormatRfc3339Nano(int64_t unix_ms);
 // Alertmanager's fingerprint of a label set (FNV-1a over the sorted name/value pairs, as
 // Prometheus' model package computes it), as 16 lower-case hex digits: what the webhook
 // payload and Alertmanager's API call an alert's "fingerprint".
 std::string AlertmanagerFingerprint(const Labels& labels);
-
-// Parses an RFC 3339 time ("2026-01-02T03:04:05Z", "...05.5+02:00") to Unix milliseconds.
-Result<int64_t> ParseRfc3339(std::string_view s);
 
 }  // namespace andon::alerting

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alerting/alert_json.h"
+#include "common/rfc3339.h"
 
 namespace andon::alerting {
 namespace {
@@ -25,8 +26,8 @@ std::string WebhookPayload(const NotificationData& data) {
     j["status"] = na.status;
     j["labels"] = LabelsJson(a.labels);
     j["annotations"] = LabelsJson(a.annotations);
-    j["startsAt"] = FormatRfc3339Nano(a.starts_at_ms);
-    j["endsAt"] = FormatRfc3339Nano(na.status == "firing" ? 0 : a.ends_at_ms);
+    j["startsAt"] = FormatRfc3339Trimmed(a.starts_at_ms);
+    j["endsAt"] = FormatRfc3339Trimmed(na.status == "firing" ? 0 : a.ends_at_ms);
     j["generatorURL"] = a.generator_url;
     j["fingerprint"] = na.fingerprint;
     alerts.push_back(std::move(j));

@@ -7,55 +7,11 @@
 #include <ctime>
 
 #include "common/duration.h"
+#include "common/rfc3339.h"
 #include "query/parser.h"
 
 namespace andon::web {
 namespace {
-
-// "2006-01-02T15:04:05[.frac](Z|±hh:mm)" to milliseconds.
-bool ParseRfc3339(const std::string& s, int64_t* out) {
-  int y, mo, d, h, mi, sec, consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &consumed) !=
-          6 ||
-      consumed != 19) {
-    return false;
-  }
-  size_t i = 19;
-  int64_t frac_ms = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    int digits = 0;
-    int64_t scale = 100;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      if (digits < 3) frac_ms += (s[i] - '0') * scale;
-      scale /= 10;
-      ++digits;
-      ++i;
-    }
-    if (digits == 0) return false;
-  }
-  int64_t offset_s = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    ++i;
-  } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-    int oh = 0, om = 0;
-    if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2) return false;
-    offset_s = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
-    i += 6;
-  } else {
-    return false;
-  }
-  if (i != s.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
-    return false;
-  }
-  std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(mo),
-                                  std::chrono::day(d)};
-  if (!ymd.ok()) return false;
-  int64_t days = std::chrono::sys_days(ymd).time_since_epoch().count();
-  int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_s;
-  *out = secs * 1000 + frac_ms;
-  return true;
-}
 
 bool ParseFloat(const std::string& s, double* out) {
   if (s.empty()) return false;
@@ -93,8 +49,7 @@ Result<int64_t> ParseApiTime(const std::string& text) {
     if (std::fabs(whole) < 9.2e15)
       return static_cast<int64_t>(whole) * 1000 + static_cast<int64_t>(ms);
   }
-  int64_t ms = 0;
-  if (ParseRfc3339(text, &ms)) return ms;
+  if (Result<int64_t> ms = ParseRfc3339(text); ms.ok()) return ms;
   return Status::InvalidArgument("cannot parse \"" + text + "\" to a valid timestamp");
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "common/rfc3339.h"
 #include "query/printer.h"
 #include "templating/go_format.h"
 #include "web/api_response.h"
@@ -25,7 +26,7 @@ json AlertJson(const rules::RuleAlert& a) {
   return json{{"labels", LabelsJson(a.labels)},
               {"annotations", LabelsJson(a.annotations)},
               {"state", rules::AlertStateName(a.state)},
-              {"activeAt", FormatRfc3339Millis(a.active_at_ms)},
+              {"activeAt", FormatRfc3339Trimmed(a.active_at_ms)},
               {"value", templating::FormatGoFloat(a.value, 'e', -1)}};
 }
 
@@ -50,7 +51,7 @@ json RuleJson(const rules::RuleSnapshot& r) {
   j["health"] = rules::RuleHealthName(r.health);
   if (!r.last_error.empty()) j["lastError"] = r.last_error;
   j["evaluationTime"] = r.evaluation_seconds;
-  j["lastEvaluation"] = FormatRfc3339Millis(r.last_evaluation_ms);
+  j["lastEvaluation"] = FormatRfc3339Trimmed(r.last_evaluation_ms);
   j["type"] = r.rule.alerting() ? "alerting" : "recording";
   return j;
 }
@@ -77,7 +78,7 @@ void Rules(const RuleGroupsSource& source, const HttpRequest& req, HttpResponse&
                           {"interval", static_cast<double>(g.interval_ms) / 1000},
                           {"limit", g.limit},
                           {"evaluationTime", g.evaluation_seconds},
-                          {"lastEvaluation", FormatRfc3339Millis(g.last_evaluation_ms)}});
+                          {"lastEvaluation", FormatRfc3339Trimmed(g.last_evaluation_ms)}});
   }
   WriteApiSuccess(res, json{{"groups", std::move(groups)}});
 }

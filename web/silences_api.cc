@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "common/rfc3339.h"
+
 namespace andon::web {
 namespace {
 
@@ -57,12 +59,12 @@ Json SilenceJson(const Silence& s, int64_t now_ms) {
   for (const Matcher& m : s.matchers) matchers.push_back(MatcherJson(m));
   return Json{{"id", s.id},
               {"status", {{"state", alerting::SilenceStateName(s.StateAt(now_ms))}}},
-              {"updatedAt", FormatApiTime(s.updated_at_ms)},
+              {"updatedAt", FormatRfc3339Millis(s.updated_at_ms)},
               {"comment", s.comment},
               {"createdBy", s.created_by},
-              {"endsAt", FormatApiTime(s.ends_at_ms)},
+              {"endsAt", FormatRfc3339Millis(s.ends_at_ms)},
               {"matchers", std::move(matchers)},
-              {"startsAt", FormatApiTime(s.starts_at_ms)}};
+              {"startsAt", FormatRfc3339Millis(s.starts_at_ms)}};
 }
 
 // Go's name for a JSON value's kind in "cannot unmarshal <kind> into ...".
@@ -280,17 +282,6 @@ void OneSilence(Silences& silences, const HttpRequest& req, HttpResponse& res) {
 }
 
 }  // namespace
-
-std::string FormatApiTime(int64_t unix_ms) {
-  using namespace std::chrono;
-  sys_time<milliseconds> tp{milliseconds(unix_ms)};
-  sys_days day = floor<days>(tp);
-  year_month_day ymd{day};
-  hh_mm_ss<milliseconds> hms{tp - day};
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", int(ymd.year()),
-                     unsigned(ymd.month()), unsigned(ymd.day()), hms.hours().count(),
-                     hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
-}
 
 Result<int64_t> ParseApiTime(std::string_view text) {
   static const re2::RE2 re(

@@ -37,8 +37,6 @@ namespace andon::web {
 
 void RegisterSilencesApi(HttpServer& server, alerting::Silences& silences);
 
-// RFC 3339 with milliseconds in UTC, as Alertmanager prints times: 2024-05-01T10:00:00.000Z.
-std::string FormatApiTime(int64_t unix_ms);
 // RFC 3339 date-time (fractional seconds optional, Z or a numeric offset; a missing zone is
 // UTC; "T" or a space between date and time), to Unix milliseconds (fractions truncated).
 Result<int64_t> ParseApiTime(std::string_view text);

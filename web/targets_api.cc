@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "common/duration.h"
+#include "common/rfc3339.h"
 #include "query/parser.h"
 #include "web/api_response.h"
 
@@ -59,7 +60,7 @@ void Targets(const scrape::ScrapeManager& manager, const GlobalUrlOptions& opts,
       j["scrapeUrl"] = t.scrape_url;
       j["globalUrl"] = GlobalUrl(t.scrape_url, opts);
       j["lastError"] = t.health.last_error;
-      j["lastScrape"] = FormatRfc3339Millis(t.health.last_scrape_ms);
+      j["lastScrape"] = FormatRfc3339Trimmed(t.health.last_scrape_ms);
       j["lastScrapeDuration"] = t.health.last_scrape_duration_seconds;
       j["health"] = t.health.health;
       j["scrapeInterval"] = FormatDurationMs(t.interval_ms);
@@ -155,26 +156,6 @@ std::string GlobalUrl(const std::string& scrape_url, const GlobalUrlOptions& opt
   std::string external_host = SplitHostPort(options.host).first;
   if (external_host.find(':') != std::string::npos) external_host = "[" + external_host + "]";
   return scrape_url.substr(0, host_begin) + external_host + ":" + port + rest;
-}
-
-std::string FormatRfc3339Millis(int64_t ms) {
-  if (ms == 0) return "0001-01-01T00:00:00Z";
-  int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-  int millis = static_cast<int>(ms - secs * 1000);
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  if (millis != 0) {
-    char frac[8];
-    std::snprintf(frac, sizeof frac, ".%03d", millis);
-    std::string f = frac;
-    while (f.back() == '0') f.pop_back();
-    out += f;
-  }
-  return out + "Z";
 }
 
 void RegisterTargetsApi(HttpServer& server, const scrape::ScrapeManager& manager,

@@ -34,10 +34,6 @@ struct GlobalUrlOptions {
 
 std::string GlobalUrl(const std::string& scrape_url, const GlobalUrlOptions& options);
 
-// "2026-12-04T14:30:03.593Z" (fraction without trailing zeros); 0 is Go's zero time,
-// "0001-01-01T00:00:00Z".
-std::string FormatRfc3339Millis(int64_t ms);
-
 void RegisterTargetsApi(HttpServer& server, const scrape::ScrapeManager& manager,
                         GlobalUrlOptions options);
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/rfc3339.h"
+
 namespace andon::alerting {
 namespace {
 
@@ -30,10 +32,10 @@ TEST(AlertTimeTest, FormatsRfc3339WithMillisecondsInUtc) {
 }
 
 TEST(AlertTimeTest, FormatsLikeGoTimeJson) {
-  EXPECT_EQ(FormatRfc3339Nano(kT), "2026-01-02T03:04:05.678Z");
-  EXPECT_EQ(FormatRfc3339Nano(kT - 678), "2026-01-02T03:04:05Z");
-  EXPECT_EQ(FormatRfc3339Nano(kT - 78), "2026-01-02T03:04:05.6Z");
-  EXPECT_EQ(FormatRfc3339Nano(0), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339Trimmed(kT), "2026-01-02T03:04:05.678Z");
+  EXPECT_EQ(FormatRfc3339Trimmed(kT - 678), "2026-01-02T03:04:05Z");
+  EXPECT_EQ(FormatRfc3339Trimmed(kT - 78), "2026-01-02T03:04:05.6Z");
+  EXPECT_EQ(FormatRfc3339Trimmed(0), "0001-01-01T00:00:00Z");
 }
 
 TEST(AlertTimeTest, ParsesRfc3339WithFractionsAndOffsets) {

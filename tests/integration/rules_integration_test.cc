@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/rfc3339.h"
 #include "tests/integration/andon_process.h"
 #include "tests/loopback_http_server.h"
 #include "tests/wait_for.h"
@@ -27,17 +28,10 @@ json GetJson(uint16_t port, const std::string& target) {
   return json::parse(HttpGet(port, target).body, nullptr, false);
 }
 
-// RFC 3339 UTC with optional fraction -> ms.
+// An RFC 3339 time of the API -> ms (-1 when it does not parse, failing the comparisons).
 int64_t ParseTime(const std::string& s) {
-  std::tm tm{};
-  strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  int64_t ms = static_cast<int64_t>(timegm(&tm)) * 1000;
-  if (size_t dot = s.find('.'); dot != std::string::npos) {
-    std::string frac = s.substr(dot + 1, s.size() - dot - 2);
-    frac.resize(3, '0');
-    ms += std::stoll(frac);
-  }
-  return ms;
+  Result<int64_t> t = ParseRfc3339(s);
+  return t.ok() ? *t : -1;
 }
 
 json Alerts(uint16_t port) { return GetJson(port, "/api/v1/alerts")["data"]["alerts"]; }

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/rfc3339.h"
 #include "tests/integration/andon_process.h"
 
 namespace andon::web {
@@ -126,8 +127,8 @@ class SilencesApiTest : public ::testing::Test {
   static json Body(json matchers, int start_min, int end_min) {
     int64_t now = NowMs();
     return json{{"matchers", std::move(matchers)},
-                {"startsAt", FormatApiTime(now + start_min * 60'000LL)},
-                {"endsAt", FormatApiTime(now + end_min * 60'000LL)},
+                {"startsAt", FormatRfc3339Millis(now + start_min * 60'000LL)},
+                {"endsAt", FormatRfc3339Millis(now + end_min * 60'000LL)},
                 {"createdBy", "alice"},
                 {"comment", "deploy"}};
   }
@@ -177,7 +178,7 @@ TEST_F(SilencesApiTest, AmtoolAddsQueriesUpdatesAndExpiresSilences) {
 
   CommandResult pending =
       Amtool({"silence", "add", "severity=~\"crit|warn\"", "--comment=later", "--author=bob",
-              "--start=" + FormatApiTime(NowMs() + 3600'000), "--end=2099-01-01T00:00:00Z"});
+              "--start=" + FormatRfc3339Millis(NowMs() + 3600'000), "--end=2099-01-01T00:00:00Z"});
   ASSERT_EQ(pending.exit_code, 0) << pending.err;
   std::string pending_id = Trimmed(pending.out);
 
@@ -440,8 +441,8 @@ TEST_F(SilencesApiTest, SilenceByIdErrors) {
 }
 
 TEST(ApiTimeTest, FormatsAndParsesRfc3339) {
-  EXPECT_EQ(FormatApiTime(0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(FormatApiTime(1'717'236'000'123), "2024-06-01T10:00:00.123Z");
+  EXPECT_EQ(FormatRfc3339Millis(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339Millis(1'717'236'000'123), "2024-06-01T10:00:00.123Z");
   EXPECT_EQ(*ParseApiTime("2024-06-01T10:00:00.123Z"), 1'717'236'000'123);
   EXPECT_EQ(*ParseApiTime("2024-06-01T10:00:00Z"), 1'717'236'000'000);
   EXPECT_EQ(*ParseApiTime("2024-06-01T12:00:00.123456789+02:00"), 1'717'236'000'123);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/rfc3339.h"
 #include "tests/integration/andon_process.h"
 #include "tests/loopback_http_server.h"
 #include "tests/scrape/recording_appender.h"
@@ -172,10 +173,10 @@ TEST(GlobalUrlTest, RewritesLocalhostAsPrometheusDoes) {
 }
 
 TEST(Rfc3339Test, FormatsMillisecondsLikeGo) {
-  EXPECT_EQ(FormatRfc3339Millis(0), "0001-01-01T00:00:00Z");
-  EXPECT_EQ(FormatRfc3339Millis(1'700'000'000'123), "2023-11-14T22:13:20.123Z");
-  EXPECT_EQ(FormatRfc3339Millis(1'700'000'000'100), "2023-11-14T22:13:20.1Z");
-  EXPECT_EQ(FormatRfc3339Millis(1'700'000'000'000), "2023-11-14T22:13:20Z");
+  EXPECT_EQ(FormatRfc3339Trimmed(0), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339Trimmed(1'700'000'000'123), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(FormatRfc3339Trimmed(1'700'000'000'100), "2023-11-14T22:13:20.1Z");
+  EXPECT_EQ(FormatRfc3339Trimmed(1'700'000'000'000), "2023-11-14T22:13:20Z");
 }
 
 }  // namespace
