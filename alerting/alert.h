@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/labels.h"
 
@@ -29,5 +30,9 @@ struct Alert {
   // Identity for grouping, silencing and de-duplication: the hash of the labels.
   uint64_t Fingerprint() const { return labels.Hash(); }
 };
+
+// Adds to every alert the external labels it does not have (an alert's own label wins), as
+// Prometheus does before alerts leave the server.
+void AddExternalLabels(const Labels& external, std::vector<Alert>* alerts);
 
 }  // namespace andon::alerting

@@ -129,15 +129,7 @@ class AlertmanagerSink::Impl : public std::enable_shared_from_this<AlertmanagerS
 
   void Send(std::vector<Alert> alerts) {
     if (alerts.empty()) return;
-    if (!options_.external_labels.empty()) {
-      for (Alert& a : alerts) {
-        LabelsBuilder b(a.labels);
-        for (const Label& l : options_.external_labels) {
-          if (b.Get(l.name).empty()) b.Set(l.name, l.value);
-        }
-        a.labels = b.Build();
-      }
-    }
+    AddExternalLabels(options_.external_labels, &alerts);
     {
       std::lock_guard lock(mu_);
       if (stopped_) return;

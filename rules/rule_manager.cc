@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <iterator>
 #include <utility>
 
 #include "common/logger.h"
@@ -43,17 +44,7 @@ class ExternalLabelsSink : public alerting::AlertSink {
       : next_(next), external_(std::move(external)) {}
   void Send(std::vector<alerting::Alert> alerts) override {
     if (next_ == nullptr) return;
-    const Labels ext = external_();
-    if (!ext.empty()) {
-      LabelsBuilder b;
-      for (alerting::Alert& a : alerts) {
-        b.Reset(a.labels);
-        for (const Label& l : ext) {
-          if (!a.labels.Has(l.name)) b.Set(l.name, l.value);
-        }
-        a.labels = b.Build();
-      }
-    }
+    alerting::AddExternalLabels(external_(), &alerts);
     next_->Send(std::move(alerts));
   }
 
@@ -62,16 +53,41 @@ class ExternalLabelsSink : public alerting::AlertSink {
   std::function<Labels()> external_;
 };
 
+// Each per-group metric: its family, and where its child goes in RuleGroupMetrics.
+struct GroupMetricSpec {
+  const char* name;
+  const char* help;
+  Counter* RuleGroupMetrics::*counter;  // set for counters
+  Gauge* RuleGroupMetrics::*gauge;      // set for gauges
+};
+
+constexpr GroupMetricSpec kGroupMetrics[] = {
+    {"andon_rule_evaluations_total", "The total number of rule evaluations.",
+     &RuleGroupMetrics::evaluations, nullptr},
+    {"andon_rule_evaluation_failures_total", "The total number of rule evaluation failures.",
+     &RuleGroupMetrics::evaluation_failures, nullptr},
+    {"andon_rule_group_iterations_total", "The total number of completed rule group evaluations.",
+     &RuleGroupMetrics::iterations, nullptr},
+    {"andon_rule_group_iterations_missed_total",
+     "The total number of rule group evaluations missed due to slow rule group evaluation.",
+     &RuleGroupMetrics::iterations_missed, nullptr},
+    {"andon_rule_group_last_duration_seconds", "The duration of the last rule group evaluation.",
+     nullptr, &RuleGroupMetrics::last_duration_seconds},
+    {"andon_rule_group_last_evaluation_timestamp_seconds",
+     "The timestamp of the last rule group evaluation in seconds.", nullptr,
+     &RuleGroupMetrics::last_evaluation_timestamp_seconds},
+    {"andon_rule_group_last_evaluation_samples",
+     "The number of samples returned during the last rule group evaluation.", nullptr,
+     &RuleGroupMetrics::last_evaluation_samples},
+    {"andon_rule_group_interval_seconds", "The interval of a rule group.", nullptr,
+     &RuleGroupMetrics::interval_seconds},
+    {"andon_rule_group_rules", "The number of rules.", nullptr, &RuleGroupMetrics::rules},
+};
+
 struct RuleManager::Metrics {
-  CounterFamily* evaluations = nullptr;
-  CounterFamily* failures = nullptr;
-  CounterFamily* iterations = nullptr;
-  CounterFamily* missed = nullptr;
-  GaugeFamily* last_duration = nullptr;
-  GaugeFamily* last_timestamp = nullptr;
-  GaugeFamily* last_samples = nullptr;
-  GaugeFamily* interval = nullptr;
-  GaugeFamily* rules = nullptr;
+  // Parallel to kGroupMetrics; null where registration failed.
+  CounterFamily* counters[std::size(kGroupMetrics)] = {};
+  GaugeFamily* gauges[std::size(kGroupMetrics)] = {};
 };
 
 struct RuleManager::Runner {
@@ -103,33 +119,16 @@ RuleManager::RuleManager(Db& db, const query::Engine& engine, alerting::AlertSin
   });
   MetricsRegistry& r =
       options_.registry != nullptr ? *options_.registry : MetricsRegistry::Default();
-  const std::vector<std::string> by_group = {"rule_group"};
-  auto counter = [&](const char* name, const char* help) {
-    auto f = r.RegisterCounter(name, help, by_group);
-    return f.ok() ? *f : nullptr;
-  };
-  auto gauge = [&](const char* name, const char* help) {
-    auto f = r.RegisterGauge(name, help, by_group);
-    return f.ok() ? *f : nullptr;
-  };
-  metrics_->evaluations =
-      counter("andon_rule_evaluations_total", "The total number of rule evaluations.");
-  metrics_->failures = counter("andon_rule_evaluation_failures_total",
-                               "The total number of rule evaluation failures.");
-  metrics_->iterations = counter("andon_rule_group_iterations_total",
-                                 "The total number of completed rule group evaluations.");
-  metrics_->missed = counter("andon_rule_group_iterations_missed_total",
-                             "The total number of rule group evaluations missed due to slow "
-                             "rule group evaluation.");
-  metrics_->last_duration = gauge("andon_rule_group_last_duration_seconds",
-                                  "The duration of the last rule group evaluation.");
-  metrics_->last_timestamp = gauge("andon_rule_group_last_evaluation_timestamp_seconds",
-                                   "The timestamp of the last rule group evaluation in seconds.");
-  metrics_->last_samples = gauge("andon_rule_group_last_evaluation_samples",
-                                 "The number of samples returned during the last rule group "
-                                 "evaluation.");
-  metrics_->interval = gauge("andon_rule_group_interval_seconds", "The interval of a rule group.");
-  metrics_->rules = gauge("andon_rule_group_rules", "The number of rules.");
+  for (size_t i = 0; i < std::size(kGroupMetrics); ++i) {
+    const GroupMetricSpec& m = kGroupMetrics[i];
+    if (m.counter != nullptr) {
+      auto f = r.RegisterCounter(m.name, m.help, {"rule_group"});
+      if (f.ok()) metrics_->counters[i] = *f;
+    } else {
+      auto f = r.RegisterGauge(m.name, m.help, {"rule_group"});
+      if (f.ok()) metrics_->gauges[i] = *f;
+    }
+  }
 
   const int n = std::max(options_.threads, 1);
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
@@ -139,17 +138,11 @@ RuleManager::~RuleManager() { Stop(); }
 
 RuleGroupMetrics RuleManager::MetricsFor(const std::string& key) {
   RuleGroupMetrics m;
-  auto c = [&](CounterFamily* f) { return f ? &f->WithLabels({key}) : nullptr; };
-  auto g = [&](GaugeFamily* f) { return f ? &f->WithLabels({key}) : nullptr; };
-  m.evaluations = c(metrics_->evaluations);
-  m.evaluation_failures = c(metrics_->failures);
-  m.iterations = c(metrics_->iterations);
-  m.iterations_missed = c(metrics_->missed);
-  m.last_duration_seconds = g(metrics_->last_duration);
-  m.last_evaluation_timestamp_seconds = g(metrics_->last_timestamp);
-  m.last_evaluation_samples = g(metrics_->last_samples);
-  m.interval_seconds = g(metrics_->interval);
-  m.rules = g(metrics_->rules);
+  for (size_t i = 0; i < std::size(kGroupMetrics); ++i) {
+    if (CounterFamily* f = metrics_->counters[i])
+      m.*kGroupMetrics[i].counter = &f->WithLabels({key});
+    if (GaugeFamily* f = metrics_->gauges[i]) m.*kGroupMetrics[i].gauge = &f->WithLabels({key});
+  }
   return m;
 }
 
