@@ -243,6 +243,22 @@ groups:
   ASSERT_FALSE(recorded.empty());
   EXPECT_TRUE(IsStaleNaN(recorded.back().v));
   EXPECT_GT(registry.Gather().size(), 0u);
+  // Per-group self-metrics: the evaluations that ran, counted under the group's key.
+  auto metric = [&](const std::string& family, const std::string& group) {
+    for (const FamilySnapshot& f : registry.Gather()) {
+      if (f.name != family) continue;
+      for (const MetricSnapshot& m : f.metrics) {
+        if (m.label_values == std::vector<std::string>{rules.string() + ";" + group})
+          return m.value;
+      }
+    }
+    return -1.0;
+  };
+  EXPECT_GE(metric("andon_rule_group_iterations_total", "g"), 1);
+  EXPECT_GE(metric("andon_rule_evaluations_total", "other"), 1);
+  EXPECT_EQ(metric("andon_rule_group_interval_seconds", "g"), 0.1);
+  EXPECT_EQ(metric("andon_rule_group_rules", "g"), 1);
+  EXPECT_EQ(metric("andon_rule_evaluation_failures_total", "g"), 0);
 }
 
 }  // namespace
