@@ -16,6 +16,7 @@
 #include "common/duration.h"
 #include "common/labels.h"
 #include "rules/rule_unit_test.h"
+#include "templating/go_format.h"
 #include "tsdb/sample.h"
 
 namespace andon::rules {
@@ -56,24 +57,6 @@ std::string QuoteChar(char c) {
     return buf;
   }
   return std::string("'") + c + "'";
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
 }
 
 // A recursive-descent reader of one series description line.
@@ -270,7 +253,7 @@ class SeriesParser {
           if (e == 'x') {
             out.push_back(static_cast<char>(cp));
           } else {
-            AppendUtf8(cp, &out);
+            templating::AppendUtf8(&out, static_cast<char32_t>(cp));
           }
           break;
         }
@@ -509,17 +492,7 @@ Result<Labels> ParseSeriesLabels(std::string_view text) {
   }
 }
 
-std::string FormatGoFloatE(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string out(buf, res.ptr);
-  for (char& c : out) {
-    if (c == 'e') c = 'E';
-  }
-  return out;
-}
+std::string FormatGoFloatE(double v) { return templating::FormatGoFloat(v, 'E', -1); }
 
 std::string FormatGoDuration(int64_t ms) {
   if (ms == 0) return "0s";

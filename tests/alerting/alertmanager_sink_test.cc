@@ -13,6 +13,7 @@
 #include "alerting/alert_json.h"
 #include "tests/alerting/metric_value.h"
 #include "tests/loopback_http_server.h"
+#include "tests/wait_for.h"
 
 namespace andon::alerting {
 namespace {
@@ -22,6 +23,7 @@ using andon::testing::LoopbackHttpServer;
 using andon::testing::MetricValue;
 using andon::testing::TestReply;
 using andon::testing::TestRequest;
+using andon::testing::WaitFor;
 using namespace std::chrono_literals;
 
 constexpr int64_t kT = 1767323045678;
@@ -48,15 +50,6 @@ std::vector<std::string> PostedNames(const LoopbackHttpServer& server) {
     for (const auto& a : j) out.push_back(a["labels"]["alertname"]);
   }
   return out;
-}
-
-bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit = 5s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return cond();
 }
 
 config::AlertmanagerTargetConfig Target(std::vector<std::string> addresses,

@@ -18,6 +18,7 @@
 #include "common/logger.h"
 #include "tests/alerting/metric_value.h"
 #include "tests/loopback_http_server.h"
+#include "tests/wait_for.h"
 
 namespace andon::alerting {
 namespace {
@@ -27,19 +28,11 @@ using andon::testing::LoopbackHttpServer;
 using andon::testing::MetricValue;
 using andon::testing::TestReply;
 using andon::testing::TestRequest;
+using andon::testing::WaitFor;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr int64_t kT = 1767323045678;  // 2026-01-02T03:04:05.678Z
-
-bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit = 5s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return cond();
-}
 
 // Two InstanceDown alerts of one group: api firing, db resolved.
 Notification TwoAlerts() {

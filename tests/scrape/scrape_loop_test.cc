@@ -13,6 +13,7 @@
 #include "tests/allocation_count.h"
 #include "tests/loopback_http_server.h"
 #include "tests/scrape/recording_appender.h"
+#include "tests/wait_for.h"
 #include "tsdb/db.h"
 #include "tsdb/label_matcher.h"
 #include "tsdb/sample.h"
@@ -27,6 +28,7 @@ using testing::LoopbackHttpServer;
 using testing::SampleLog;
 using testing::TestReply;
 using testing::TestRequest;
+using testing::WaitFor;
 
 constexpr std::string_view kText = "text/plain; version=0.0.4";
 
@@ -281,16 +283,6 @@ class LoopTest : public ::testing::Test {
     loop.Stop(stale, [&] { done.set_value(); });
     done.get_future().wait();
   }
-  template <typename Pred>
-  bool WaitFor(Pred pred, std::chrono::milliseconds max = 5s) {
-    auto until = std::chrono::steady_clock::now() + max;
-    while (std::chrono::steady_clock::now() < until) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return pred();
-  }
-
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
