@@ -402,5 +402,81 @@ TEST_F(AlertmanagerApiTest, StatusAndReceivers) {
             "[{\"name\":\"default\"},{\"name\":\"payments\"},{\"name\":\"pager\"}]\n");
 }
 
+TEST_F(AlertmanagerApiTest, AmtoolAddsQueriesAndShowsConfigAndCluster) {
+  ASSERT_EQ(RunCommand({"sh", "-c", "command -v amtool"}, root_).exit_code, 0)
+      << "amtool is missing: install Debian's prometheus-alertmanager (scripts/install-deps.sh)";
+  auto names = [](const std::string& out) {
+    std::vector<std::string> v;
+    for (const json& a : json::parse(out)) v.push_back(a["labels"]["alertname"]);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+
+  CommandResult add =
+      Amtool({"alert", "add", "alertname=Deploy", "team=payments", "severity=warning", "cluster=eu",
+              "--annotation=summary=rollout", "--generator-url=http://ci.example.com/42"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  std::vector<alerting::AlertStatusView> held = dispatcher_->Alerts();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].alert.labels.Get("team"), "payments");
+  EXPECT_EQ(held[0].alert.annotations.Get("summary"), "rollout");
+  EXPECT_EQ(held[0].alert.generator_url, "http://ci.example.com/42");
+  EXPECT_EQ(held[0].alert.starts_at_ms, now_ms_.load());  // amtool sent Go's zero time
+  EXPECT_EQ(held[0].alert.ends_at_ms, now_ms_ + kResolveTimeoutMs);
+  ASSERT_EQ(Amtool({"alert", "add", "ClusterDown", "severity=page", "cluster=eu"}).exit_code, 0);
+
+  // amtool asks for active alerts only unless told otherwise.
+  CommandResult query = Amtool({"-o", "json", "alert", "query"});
+  ASSERT_EQ(query.exit_code, 0) << query.err;
+  EXPECT_EQ(names(query.out), std::vector<std::string>{"ClusterDown"}) << query.out;
+  CommandResult inhibited = Amtool({"-o", "json", "alert", "query", "--inhibited"});
+  ASSERT_EQ(inhibited.exit_code, 0) << inhibited.err;
+  json deploy = json::parse(inhibited.out);
+  ASSERT_EQ(deploy.size(), 1u) << inhibited.out;
+  EXPECT_EQ(deploy[0]["labels"]["alertname"], "Deploy");
+  EXPECT_EQ(deploy[0]["status"]["state"], "suppressed");
+  EXPECT_EQ(deploy[0]["receivers"], json::parse(R"([{"name":"payments"}])"));
+  EXPECT_EQ(deploy[0]["startsAt"], FormatRfc3339Millis(now_ms_));
+  CommandResult by_receiver =
+      Amtool({"-o", "json", "alert", "query", "-a", "-i", "--receiver=pay.*"});
+  ASSERT_EQ(by_receiver.exit_code, 0) << by_receiver.err;
+  EXPECT_EQ(names(by_receiver.out), std::vector<std::string>{"Deploy"});
+  CommandResult by_matcher =
+      Amtool({"-o", "json", "alert", "query", "-a", "-i", "cluster=eu", "severity=~\"p.*\""});
+  ASSERT_EQ(by_matcher.exit_code, 0) << by_matcher.err;
+  EXPECT_EQ(names(by_matcher.out), std::vector<std::string>{"ClusterDown"});
+  CommandResult table = Amtool({"alert", "query", "-a", "-i"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("Deploy"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("rollout"), std::string::npos) << table.out;
+
+  // A silence from amtool mutes the alert; expiring it unmutes it.
+  CommandResult silence =
+      Amtool({"silence", "add", "alertname=ClusterDown", "--comment=planned", "--duration=1h"});
+  ASSERT_EQ(silence.exit_code, 0) << silence.err;
+  std::string id = Trimmed(silence.out);
+  EXPECT_EQ(Amtool({"-o", "json", "alert", "query"}).out, "[]\n");
+  CommandResult silenced = Amtool({"-o", "json", "alert", "query", "--silenced"});
+  ASSERT_EQ(silenced.exit_code, 0) << silenced.err;
+  json down = json::parse(silenced.out);
+  ASSERT_EQ(down.size(), 1u) << silenced.out;
+  EXPECT_EQ(down[0]["status"]["silencedBy"], json::array({id}));
+  CommandResult listed = Amtool({"silence", "query", "-q"});
+  EXPECT_EQ(Trimmed(listed.out), id);
+  ASSERT_EQ(Amtool({"silence", "expire", id}).exit_code, 0);
+  EXPECT_EQ(names(Amtool({"-o", "json", "alert", "query"}).out),
+            std::vector<std::string>{"ClusterDown"});
+
+  CommandResult config = Amtool({"config", "show"});
+  ASSERT_EQ(config.exit_code, 0) << config.err;
+  EXPECT_NE(config.out.find("receiver: payments"), std::string::npos) << config.out;
+  CommandResult routes = Amtool({"config", "routes"});
+  ASSERT_EQ(routes.exit_code, 0) << routes.err;
+  EXPECT_NE(routes.out.find("payments"), std::string::npos) << routes.out;
+  CommandResult cluster = Amtool({"cluster", "show"});
+  ASSERT_EQ(cluster.exit_code, 0) << cluster.err;
+  EXPECT_NE(cluster.out.find("disabled"), std::string::npos) << cluster.out;
+}
+
 }  // namespace
 }  // namespace andon::web
