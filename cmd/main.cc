@@ -2,6 +2,7 @@
 // layers together, and runs until SIGTERM/SIGINT (graceful: in-flight requests finish,
 // exit 0). SIGHUP and POST /-/reload re-read the configuration; a bad file keeps the old
 // one. Subcommands: `andon [serve]`, `andon check config|rules FILE...` (cmd/check_rules.h),
+// `andon check web-config FILE...` (cmd/check_web_config.h),
 // `andon test rules FILE...` (cmd/test_rules.h),
 // `andon tsdb import openmetrics FILE [DATA_DIR]` (cmd/tsdb_import.h), `andon --version`.
 #include <unistd.h>
@@ -23,6 +24,7 @@
 
 #include "alerting/alertmanager_sink.h"
 #include "cmd/check_rules.h"
+#include "cmd/check_web_config.h"
 #include "cmd/test_rules.h"
 #include "cmd/tsdb_import.h"
 #include "common/config.h"
@@ -62,6 +64,7 @@ constexpr char kUsageHeader[] =
     "       andon check rules [--lint=duplicate-rules|all|none|policy] [--lint-fatal]\n"
     "                         [--format=text|json|github] [--config.file=FILE] [--lint.*]\n"
     "                         [FILE...]   (andon check rules --help lists the --lint.* flags)\n"
+    "       andon check web-config FILE...\n"
     "       andon test rules FILE...\n"
     "       andon tsdb import openmetrics FILE [DATA_DIR]\n"
     "       andon --version\n\n"
@@ -71,6 +74,7 @@ constexpr char kUsageHeader[] =
 struct ServeFlags {
   std::string config_file;
   std::string listen_address = ":9090";
+  std::string web_config_file;
   std::string external_url;
   std::string tsdb_path = "data/";
   std::string retention_time = "15d";
@@ -97,6 +101,9 @@ struct ServeFlags {
                  "Andon configuration file path (empty: the embedded default).");
     flags.String("web.listen-address", &listen_address,
                  "Address to listen on for UI, API, and telemetry.");
+    flags.String("web.config.file", &web_config_file,
+                 "Path to a configuration file that can enable TLS or authentication "
+                 "(docs/security.md).");
     flags.String("web.external-url", &external_url,
                  "The URL under which Andon is externally reachable.");
     flags.String("web.read-timeout", &read_timeout,
@@ -459,6 +466,14 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   // Queries block the thread that serves them; enough threads that max-concurrency
   // evaluations still leave some for health checks, scrapes of /metrics and the rest.
   opts.threads = std::max(opts.threads, query_max_concurrency + 2);
+  if (!flags.web_config_file.empty()) {
+    auto web_config = web::LoadWebConfigFile(flags.web_config_file);
+    if (!web_config.ok()) {
+      LogError("main", "cannot load the web config", {{"err", web_config.status().message()}});
+      return 1;
+    }
+    opts.web_config = std::make_shared<const web::WebConfig>(std::move(web_config).value());
+  }
   web::HttpServer server(opts);
   server.SetObserver([&](std::string_view handler, int code, double secs) {
     (*requests)->WithLabels({std::to_string(code), std::string(handler)}).Inc();
@@ -489,7 +504,8 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   web::RegisterRulesApi(server, [&rule_manager] { return rule_manager.Groups(); });
 
   if (Status s = server.Start(); !s.ok()) {
-    LogError("main", "cannot start web server", {{"err", s.message()}});
+    LogError("main", "cannot start web server",
+             {{"web_config_file", flags.web_config_file}, {"err", s.message()}});
     return 1;
   }
   if (Status s = apply(*config.current()); !s.ok()) {
@@ -540,6 +556,9 @@ int Main(int argc, char** argv) {
   }
   if (args.size() >= 2 && args[0] == "check" && args[1] == "config") {
     return CheckConfigCommand({args.begin() + 2, args.end()}, stdout, stderr);
+  }
+  if (args.size() >= 2 && args[0] == "check" && args[1] == "web-config") {
+    return CheckWebConfigCommand({args.begin() + 2, args.end()}, stdout, stderr);
   }
   if (args.size() >= 2 && args[0] == "test" && args[1] == "rules") {
     return TestRulesCommand({args.begin() + 2, args.end()}, stdout, stderr);

@@ -11,6 +11,15 @@ namespace {
 
 namespace ssl = boost::asio::ssl;
 
+int MinVersion(const std::string& v) {
+  if (v == "TLS10") return TLS1_VERSION;
+  if (v == "TLS11") return TLS1_1_VERSION;
+  if (v == "TLS13") return TLS1_3_VERSION;
+  return TLS1_2_VERSION;  // Prometheus's default minimum
+}
+
+}  // namespace
+
 std::string OpenSslReason(const boost::system::error_code& ec) {
   std::string reason = ec.message();
   unsigned long e = ERR_get_error();  // NOLINT(google-runtime-int): OpenSSL's type
@@ -22,15 +31,6 @@ std::string OpenSslReason(const boost::system::error_code& ec) {
   ERR_clear_error();
   return reason;
 }
-
-int MinVersion(const std::string& v) {
-  if (v == "TLS10") return TLS1_VERSION;
-  if (v == "TLS11") return TLS1_1_VERSION;
-  if (v == "TLS13") return TLS1_3_VERSION;
-  return TLS1_2_VERSION;  // Prometheus's default minimum
-}
-
-}  // namespace
 
 Result<std::shared_ptr<ssl::context>> MakeTlsClientContext(const config::TlsConfig& tls) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);

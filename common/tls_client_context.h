@@ -17,6 +17,10 @@
 
 namespace andon {
 
+// OpenSSL's reason for a failed context call (the first queued error, else ec's message);
+// clears OpenSSL's error queue. Also used by the server side (web/tls_server_context.h).
+std::string OpenSslReason(const boost::system::error_code& ec);
+
 // Errors name the file that could not be loaded and OpenSSL's reason.
 Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsClientContext(
     const config::TlsConfig& tls);

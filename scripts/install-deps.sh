@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config make git python3 procps clang libclang-rt-14-dev
   libboost-dev libfmt-dev nlohmann-json3-dev libre2-dev libyaml-cpp-dev
   librocksdb-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libbz2-dev
-  libprotobuf-dev protobuf-compiler libssl-dev
+  libprotobuf-dev protobuf-compiler libssl-dev libcrypt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus prometheus-alertmanager
 )

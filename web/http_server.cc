@@ -4,12 +4,15 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
 
 #include "common/logger.h"
+#include "web/basic_auth.h"
 #include "web/query_json.h"
+#include "web/tls_server_context.h"
 
 namespace andon::web {
 namespace {
@@ -17,7 +20,9 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -106,13 +111,34 @@ Result<std::pair<std::string, uint16_t>> SplitListenAddress(const std::string& a
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
-// Impl owns the io_context, its threads, the acceptor and the set of live connections.
+// Impl owns the io_context, its threads, the acceptor, the set of live connections and
+// the web config's TLS context and authenticator.
 class HttpServer::Impl {
  public:
+  class SessionBase {
+   public:
+    virtual ~SessionBase() = default;
+    virtual void CloseIfIdle() = 0;
+  };
+  template <class Stream>
   class Session;
 
   Impl(HttpServer* server, const HttpServerOptions& options)
       : server_(server), options_(options), acceptor_(asio::make_strand(ioc_)) {}
+
+  Status ApplyWebConfig() {
+    const WebConfig* wc = options_.web_config.get();
+    if (wc == nullptr) return Status::Ok();
+    if (wc->tls) {
+      auto tls = TlsServerContext::Create(*wc->tls);
+      if (!tls.ok()) return tls.status();
+      tls_ = std::move(tls).value();
+    }
+    if (!wc->basic_auth_users.empty()) {
+      auth_ = std::make_unique<BasicAuthenticator>(wc->basic_auth_users);
+    }
+    return Status::Ok();
+  }
 
   Status Listen(const std::string& host, uint16_t port) {
     beast::error_code ec;
@@ -159,8 +185,8 @@ class HttpServer::Impl {
 
  private:
   void Accept();
-  void Register(const std::shared_ptr<Session>& s);
-  void Unregister(Session* s);
+  void Register(const std::shared_ptr<SessionBase>& s);
+  void Unregister(SessionBase* s);
   void CloseIdleSessions();
 
   HttpServer* server_;
@@ -173,26 +199,46 @@ class HttpServer::Impl {
   std::atomic<int> live_sessions_{0};
   uint16_t port_ = 0;
   std::mutex sessions_mu_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
+  std::unique_ptr<TlsServerContext> tls_;     // set when the web config has TLS
+  std::unique_ptr<BasicAuthenticator> auth_;  // set when it has basic_auth_users
 };
 
-// One connection: read a request (bounded), dispatch, write, repeat while keep-alive.
-class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+// One connection: (TLS handshake,) read a request (bounded), authenticate, dispatch, write,
+// repeat while keep-alive. Stream is beast::tcp_stream or TlsStream.
+template <class Stream>
+class HttpServer::Impl::Session : public SessionBase,
+                                  public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Impl* impl, tcp::socket socket) : impl_(impl), stream_(std::move(socket)) {}
-  ~Session() { impl_->Unregister(this); }
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(Impl* impl, tcp::socket socket, std::shared_ptr<ssl::context> tls_context)
+      : impl_(impl),
+        tls_context_(std::move(tls_context)),
+        stream_(MakeStream(std::move(socket), tls_context_.get())) {}
+  ~Session() override { impl_->Unregister(this); }
 
   void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->transport().expires_after(self->impl_->options_.read_timeout);
+        self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->Close();
+          self->Read();
+        });
+      } else {
+        self->Read();
+      }
+    });
   }
 
   // Closes the connection if it is waiting for a request; runs on the session's strand.
-  void CloseIfIdle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  void CloseIfIdle() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (!self->busy_) {
         beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.socket().close(ec);
+        self->transport().socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->transport().socket().close(ec);
       }
     });
   }
@@ -204,11 +250,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(impl_->options_.max_header_bytes);
     parser_->body_limit(impl_->options_.max_body_bytes);
     buffer_.consume(buffer_.size());
-    stream_.expires_after(impl_->options_.read_timeout);
+    transport().expires_after(impl_->options_.read_timeout);
     if (impl_->stopping()) return Close();
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -257,7 +303,14 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     HttpResponse res;
     std::string route_name = "other";
     try {
-      impl_->server_->Dispatch(req, res, route_name);
+      if (impl_->auth_ && !impl_->auth_->Allows(req.headers["authorization"])) {
+        // One answer for every failure: nothing tells which part was wrong.
+        res.status = 401;
+        res.body = "Unauthorized\n";
+        res.headers.emplace_back("WWW-Authenticate", "Basic");
+      } else {
+        impl_->server_->Dispatch(req, res, route_name);
+      }
     } catch (const std::exception& e) {
       LogError("web", "handler failed", {{"path", req.path}, {"err", e.what()}});
       SetJsonError(res, 500, "internal", e.what());
@@ -274,6 +327,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     out->set(http::field::server, "andon");
     out->set(http::field::content_type, res.content_type);
     for (auto& [k, v] : res.headers) out->set(k, v);
+    if (impl_->options_.web_config) {
+      for (auto& [k, v] : impl_->options_.web_config->headers) out->set(k, v);
+    }
     out->body() = std::move(res.body);
     out->keep_alive(keep_alive);
     out->prepare_payload();
@@ -283,22 +339,33 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       impl_->server_->observer_(route_name, res.status, secs);
     }
-    stream_.expires_after(impl_->options_.write_timeout);
-    http::async_write(stream_, *out,
-                      [self = shared_from_this(), out, keep_alive](beast::error_code ec, size_t) {
-                        if (ec || !keep_alive) return self->Close();
-                        self->Read();
-                      });
+    transport().expires_after(impl_->options_.write_timeout);
+    http::async_write(
+        stream_, *out,
+        [self = this->shared_from_this(), out, keep_alive](beast::error_code ec, size_t) {
+          if (ec || !keep_alive) return self->Close();
+          self->Read();
+        });
   }
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    transport().socket().shutdown(tcp::socket::shutdown_send, ec);
+    transport().socket().close(ec);
   }
 
+  static Stream MakeStream(tcp::socket socket, ssl::context* tls_context) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls_context);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+  beast::tcp_stream& transport() { return beast::get_lowest_layer(stream_); }
+
   Impl* impl_;
-  beast::tcp_stream stream_;
+  std::shared_ptr<ssl::context> tls_context_;  // outlives stream_, which refers to it
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool busy_ = false;
@@ -311,20 +378,26 @@ void HttpServer::Impl::Accept() {
       return;
     }
     if (stopping_) return;
-    auto session = std::make_shared<Session>(this, std::move(s));
-    Register(session);
-    session->Start();
+    if (tls_) {
+      auto session = std::make_shared<Session<TlsStream>>(this, std::move(s), tls_->Current());
+      Register(session);
+      session->Start();
+    } else {
+      auto session = std::make_shared<Session<beast::tcp_stream>>(this, std::move(s), nullptr);
+      Register(session);
+      session->Start();
+    }
     Accept();
   });
 }
 
-void HttpServer::Impl::Register(const std::shared_ptr<Session>& s) {
+void HttpServer::Impl::Register(const std::shared_ptr<SessionBase>& s) {
   live_sessions_.fetch_add(1);
   std::lock_guard lock(sessions_mu_);
   sessions_[s.get()] = s;
 }
 
-void HttpServer::Impl::Unregister(Session* s) {
+void HttpServer::Impl::Unregister(SessionBase* s) {
   {
     std::lock_guard lock(sessions_mu_);
     sessions_.erase(s);
@@ -333,7 +406,7 @@ void HttpServer::Impl::Unregister(Session* s) {
 }
 
 void HttpServer::Impl::CloseIdleSessions() {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(sessions_mu_);
     for (auto& [ptr, weak] : sessions_) {
@@ -393,7 +466,8 @@ Status HttpServer::Start() {
   auto addr = SplitListenAddress(options_.listen_address);
   if (!addr.ok()) return addr.status();
   impl_ = std::make_unique<Impl>(this, options_);
-  Status s = impl_->Listen(addr->first, addr->second);
+  Status s = impl_->ApplyWebConfig();
+  if (s.ok()) s = impl_->Listen(addr->first, addr->second);
   if (!s.ok()) {
     impl_.reset();
     return s;

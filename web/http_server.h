@@ -6,6 +6,11 @@
 // flight finish and closes idle connections. Handlers run on the server's io_context
 // threads and must not block for long.
 //
+// With a web config (HttpServerOptions::web_config) the server speaks TLS (certificates
+// re-read when their files change), asks for basic authentication before any handler runs
+// (401 with "WWW-Authenticate: Basic" and one body for every failure), and adds the
+// configured headers to every response. Without one it serves plain HTTP.
+//
 // Thread-safety: Handle() registrations happen before Start(); after that the routing
 // table is read-only. Start()/Stop() are called from one controlling thread.
 #pragma once
@@ -22,6 +27,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "web/web_config.h"
 
 namespace andon::web {
 
@@ -63,6 +69,8 @@ struct HttpServerOptions {
   std::chrono::milliseconds read_timeout{30000};
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds shutdown_grace{10000};
+  // TLS, basic auth and response headers (web/web_config.h); null: plain HTTP, no auth.
+  std::shared_ptr<const WebConfig> web_config;
 };
 
 // Splits "host:port" / ":port" / "[::1]:port"; errors name the address.

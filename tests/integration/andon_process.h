@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -133,10 +134,12 @@ inline std::pair<int, std::string> RunAndon(const std::vector<std::string>& args
 
 // A running `andon` server process.
 // Starts argv[0] with stderr (and stdout, unless `stdout_to_log` is false: then /dev/null)
-// written to `log`, and waits up to 30 s until GET /-/ready on `port` answers 200. Returns
+// written to `log`, and waits up to 30 s until GET /-/ready on `port` answers 200 (or
+// `ready(port)` holds, when given: for servers behind TLS or authentication). Returns
 // the pid, or -1 when it could not start, exited, or never got ready (then it is killed).
 inline pid_t SpawnUntilReady(std::vector<std::string> argv, const std::filesystem::path& log,
-                             bool stdout_to_log, uint16_t port) {
+                             bool stdout_to_log, uint16_t port,
+                             const std::function<bool(uint16_t)>& ready = nullptr) {
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
@@ -151,7 +154,7 @@ inline pid_t SpawnUntilReady(std::vector<std::string> argv, const std::filesyste
   if (rc != 0) return -1;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (HttpGet(port, "/-/ready").status == 200) return pid;
+    if (ready ? ready(port) : HttpGet(port, "/-/ready").status == 200) return pid;
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -177,14 +180,16 @@ class AndonProcess {
   const std::filesystem::path& dir() const { return dir_; }
   uint16_t port() const { return port_; }
 
-  // Starts the server and waits until /-/ready answers 200 (up to 30 s).
-  bool Start() {
+  // Starts the server and waits until /-/ready answers 200, or `ready(port)` holds (up to
+  // 30 s).
+  bool Start(const std::function<bool(uint16_t)>& ready = nullptr) {
     port_ = FreeLoopbackPort();
     std::vector<std::string> argv = {ANDON_BINARY,
                                      "--web.listen-address=127.0.0.1:" + std::to_string(port_),
                                      "--storage.tsdb.path=" + (dir_ / "data").string()};
     argv.insert(argv.end(), args_.begin(), args_.end());
-    pid_ = SpawnUntilReady(std::move(argv), dir_ / "andon.log", /*stdout_to_log=*/true, port_);
+    pid_ =
+        SpawnUntilReady(std::move(argv), dir_ / "andon.log", /*stdout_to_log=*/true, port_, ready);
     return pid_ > 0;
   }
 
