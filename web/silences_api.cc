@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/rfc3339.h"
+#include "web/alertmanager_v2_http.h"
 
 namespace andon::web {
 namespace {
@@ -18,35 +19,6 @@ using config::Matcher;
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kSilencePrefix = "/api/v2/silence/";
-
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// A handler's answer: Go's json.Encoder output, i.e. the JSON and a newline.
-void WriteJson(HttpResponse& res, int status, const Json& body) {
-  res.status = status;
-  res.content_type = "application/json";
-  res.body = Dump(body) + "\n";
-}
-
-// go-openapi's request-level error: {"code":N,"message":"..."} without a newline. Codes of
-// 600 and up are validation failures and answer 422.
-void WriteOpenApiError(HttpResponse& res, int code, std::string_view message) {
-  res.status = code >= 600 ? 422 : code;
-  res.content_type = "application/json";
-  res.body = Dump(Json{{"code", code}, {"message", message}});
-}
-
-void WriteEmpty(HttpResponse& res, int status) {
-  res.status = status;
-  res.content_type = "application/json";
-  res.body.clear();
-}
-
-constexpr int kInvalidTypeCode = 601;  // go-openapi: a value of the wrong type or format
-constexpr int kRequiredCode = 602;     // go-openapi: a required value is missing
-constexpr int kTooFewItemsCode = 612;  // go-openapi: minItems
 
 Json MatcherJson(const Matcher& m) {
   bool is_regex = m.op == Matcher::Op::kRegexMatch || m.op == Matcher::Op::kRegexNoMatch;
@@ -100,11 +72,11 @@ std::optional<RequestError> DecodeSilence(const std::string& body, Silence* out)
     j = Json::parse(body);
   } catch (const Json::parse_error& e) {
     if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
-      return RequestError{kRequiredCode, "silence in body is required"};
+      return RequestError{kOpenApiRequiredCode, "silence in body is required"};
     }
     return ParseFailure(e.what());
   }
-  if (j.is_null()) return RequestError{kRequiredCode, "silence in body is required"};
+  if (j.is_null()) return RequestError{kOpenApiRequiredCode, "silence in body is required"};
   if (!j.is_object()) {
     return ParseFailure(fmt::format(
         "json: cannot unmarshal {} into Go value of type models.PostableSilence", JsonKind(j)));
@@ -158,14 +130,14 @@ std::optional<RequestError> DecodeSilence(const std::string& body, Silence* out)
   }
 
   auto required = [](std::string_view what) {
-    return RequestError{kRequiredCode, fmt::format("{} in body is required", what)};
+    return RequestError{kOpenApiRequiredCode, fmt::format("{} in body is required", what)};
   };
   if (!comment) return required("comment");
   if (!created_by) return required("createdBy");
   if (!ends_at) return required("endsAt");
   if (!matchers) return required("matchers");
   if (matchers->empty()) {
-    return RequestError{kTooFewItemsCode, "matchers in body should have at least 1 items"};
+    return RequestError{kOpenApiTooFewItemsCode, "matchers in body should have at least 1 items"};
   }
   for (size_t i = 0; i < matchers->size(); ++i) {
     const MatcherFields& f = (*matchers)[i];
@@ -196,41 +168,19 @@ bool IsUuid(std::string_view s) {
 }
 
 void ListSilences(Silences& silences, const HttpRequest& req, HttpResponse& res) {
-  std::vector<Matcher> filter;
-  for (const std::string& text : req.Params("filter")) {
-    Result<std::vector<Matcher>> parsed = config::ParseMatchers(text);
-    if (!parsed.ok()) {
-      WriteJson(res, 400, parsed.status().message());
-      return;
-    }
-    // Each filter value is one matcher, as Alertmanager's labels.ParseMatcher reads it.
-    std::string_view trimmed = text;
-    if (parsed->size() != 1 || trimmed.find('{') == 0) {
-      WriteJson(res, 400, "bad matcher format: " + text);
-      return;
-    }
-    filter.push_back(std::move((*parsed)[0]));
+  Result<std::vector<Matcher>> filter = ParseFilterParams(req);
+  if (!filter.ok()) {
+    WriteGoJson(res, 400, filter.status().message());
+    return;
   }
   int64_t now = silences.Now();
   Json out = Json::array();
-  for (const Silence& s : silences.List(filter, now)) out.push_back(SilenceJson(s, now));
-  WriteJson(res, 200, out);
+  for (const Silence& s : silences.List(*filter, now)) out.push_back(SilenceJson(s, now));
+  WriteGoJson(res, 200, out);
 }
 
 void PostSilence(Silences& silences, const HttpRequest& req, HttpResponse& res) {
-  auto ct = req.headers.find("content-type");
-  std::string media = ct == req.headers.end() ? "application/octet-stream" : ct->second;
-  media = media.substr(0, media.find(';'));
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  std::string lower = media;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower != "application/json") {
-    WriteOpenApiError(res, 415,
-                      fmt::format("unsupported media type \"{}\", only [application/json] are "
-                                  "allowed",
-                                  media));
-    return;
-  }
+  if (!RequireJsonBody(req, res)) return;
   Silence s;
   if (std::optional<RequestError> err = DecodeSilence(req.body, &s)) {
     WriteOpenApiError(res, err->code, err->message);
@@ -240,45 +190,46 @@ void PostSilence(Silences& silences, const HttpRequest& req, HttpResponse& res) 
   if (!id.ok()) {
     switch (id.status().code()) {
       case Status::Code::kInvalidArgument:
-        WriteJson(res, 400, id.status().message());
+        WriteGoJson(res, 400, id.status().message());
         break;
       case Status::Code::kNotFound:
-        WriteJson(res, 404, id.status().message());
+        WriteGoJson(res, 404, id.status().message());
         break;
       default:
-        WriteJson(res, 500, id.status().message());
+        WriteGoJson(res, 500, id.status().message());
     }
     return;
   }
-  WriteJson(res, 200, Json{{"silenceID", *id}});
+  WriteGoJson(res, 200, Json{{"silenceID", *id}});
 }
 
 void OneSilence(Silences& silences, const HttpRequest& req, HttpResponse& res) {
   std::string id = req.path.substr(kSilencePrefix.size());
   if (id.empty() || id.find('/') != std::string::npos) {
-    WriteEmpty(res, 404);
+    WriteEmptyJson(res, 404);
     return;
   }
   if (!IsUuid(id)) {
-    WriteOpenApiError(res, kInvalidTypeCode,
-                      fmt::format("silenceID in path must be of type uuid: {}", Dump(Json(id))));
+    WriteOpenApiError(
+        res, kOpenApiInvalidTypeCode,
+        fmt::format("silenceID in path must be of type uuid: {}", GoJsonDump(Json(id))));
     return;
   }
   if (req.method == "DELETE") {
     Status st = silences.Expire(id);
     if (!st.ok()) {
-      WriteJson(res, 500, st.message());  // Alertmanager 0.25: 500 "silence not found" too
+      WriteGoJson(res, 500, st.message());  // Alertmanager 0.25: 500 "silence not found" too
       return;
     }
-    WriteEmpty(res, 200);
+    WriteEmptyJson(res, 200);
     return;
   }
   std::optional<Silence> s = silences.Get(id);
   if (!s) {
-    WriteEmpty(res, 404);
+    WriteEmptyJson(res, 404);
     return;
   }
-  WriteJson(res, 200, SilenceJson(*s, silences.Now()));
+  WriteGoJson(res, 200, SilenceJson(*s, silences.Now()));
 }
 
 }  // namespace
@@ -290,8 +241,8 @@ Result<int64_t> ParseApiTime(std::string_view text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   std::string sec_text, frac, zone;
   auto bad = [&] {
-    return Status::InvalidArgument(
-        fmt::format("parsing time {}: not an RFC 3339 date-time", Dump(Json(std::string(text)))));
+    return Status::InvalidArgument(fmt::format("parsing time {}: not an RFC 3339 date-time",
+                                               GoJsonDump(Json(std::string(text)))));
   };
   if (!re2::RE2::FullMatch(text, re, &y, &mo, &d, &h, &mi, &sec_text, &frac, &zone)) return bad();
   if (!sec_text.empty()) sec = std::stoi(sec_text);
@@ -314,18 +265,26 @@ Result<int64_t> ParseApiTime(std::string_view text) {
   return ms;
 }
 
-void RegisterSilencesApi(HttpServer& server, alerting::Silences& silences) {
+void RegisterSilencesApi(HttpServer& server, alerting::Silences& silences,
+                         SilencesApiOptions options) {
   server.Handle("/api/v2/silences", {"GET", "POST"},
-                [&silences](const HttpRequest& req, HttpResponse& res) {
-                  if (req.method == "POST") {
-                    PostSilence(silences, req, res);
-                  } else {
+                [&silences, options](const HttpRequest& req, HttpResponse& res) {
+                  if (req.method != "POST") {
                     ListSilences(silences, req, res);
+                  } else if (options.read_only) {
+                    WriteReadOnlyRefusal(req, res);
+                  } else {
+                    PostSilence(silences, req, res);
                   }
                 });
-  server.Handle(
-      std::string(kSilencePrefix), {"GET", "DELETE"},
-      [&silences](const HttpRequest& req, HttpResponse& res) { OneSilence(silences, req, res); });
+  server.Handle(std::string(kSilencePrefix), {"GET", "DELETE"},
+                [&silences, options](const HttpRequest& req, HttpResponse& res) {
+                  if (req.method == "DELETE" && options.read_only) {
+                    WriteReadOnlyRefusal(req, res);
+                  } else {
+                    OneSilence(silences, req, res);
+                  }
+                });
 }
 
 }  // namespace andon::web

@@ -21,6 +21,9 @@
 // or a silence id that is not a UUID. Deleting an unknown id answers 500 "silence not found",
 // as Alertmanager 0.25 does.
 //
+// With `read_only`, POST /api/v2/silences and DELETE /api/v2/silence/{id} answer 403
+// {"code":403,"message":"the Alertmanager API is read-only: ... refused"} and change nothing.
+//
 // The handlers run on the server's threads; Silences is thread-safe and must outlive the
 // server.
 #pragma once
@@ -35,7 +38,12 @@
 
 namespace andon::web {
 
-void RegisterSilencesApi(HttpServer& server, alerting::Silences& silences);
+struct SilencesApiOptions {
+  bool read_only = false;  // refuse POST and DELETE with 403
+};
+
+void RegisterSilencesApi(HttpServer& server, alerting::Silences& silences,
+                         SilencesApiOptions options = {});
 
 // RFC 3339 date-time (fractional seconds optional, Z or a numeric offset; a missing zone is
 // UTC; "T" or a space between date and time), to Unix milliseconds (fractions truncated).

@@ -15,76 +15,27 @@
 
 #include "common/rfc3339.h"
 #include "tests/integration/andon_process.h"
+#include "tests/run_command.h"
+#include "tests/web/api_error_case.h"
 
 namespace andon::web {
 namespace {
 
+using andon::testing::ApiErrorCase;
+using andon::testing::CommandResult;
+using andon::testing::ExpectApiError;
 using andon::testing::HttpGet;
 using andon::testing::HttpRequestTo;
 using andon::testing::HttpResult;
+using andon::testing::Lines;
+using andon::testing::RunCommand;
+using andon::testing::Trimmed;
 using nlohmann::json;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs argv[0] (searched in PATH) with the given arguments; captures stdout and stderr.
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& scratch_dir) {
-  CommandResult r;
-  std::string out_path = scratch_dir + "/cmd.out", err_path = scratch_dir + "/cmd.err";
-  pid_t pid = fork();
-  if (pid == 0) {
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  auto slurp = [](const std::string& path) {
-    std::string data;
-    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
-      char buf[4096];
-      size_t n;
-      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-      std::fclose(f);
-    }
-    return data;
-  };
-  r.out = slurp(out_path);
-  r.err = slurp(err_path);
-  return r;
-}
-
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t end = s.find('\n', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
 }
 
 class SilencesApiTest : public ::testing::Test {
@@ -325,14 +276,6 @@ TEST_F(SilencesApiTest, ListFiltersAndOrders) {
   EXPECT_EQ(ids("/api/v2/silences?filter=team%3D~a"), std::vector<std::string>{});
 }
 
-struct ErrorCase {
-  const char* name;
-  std::string body;
-  std::string content_type;
-  int status;
-  std::string response;  // exact body, or a prefix when it ends in "..."
-};
-
 TEST_F(SilencesApiTest, PostErrorsMatchAlertmanager) {
   auto body = [](json matchers, int start_min, int end_min,
                  std::function<void(json&)> edit = nullptr) {
@@ -341,7 +284,7 @@ TEST_F(SilencesApiTest, PostErrorsMatchAlertmanager) {
     return b.dump();
   };
   json ok_matchers = json::array({Eq("a", "x")});
-  std::vector<ErrorCase> cases = {
+  std::vector<ApiErrorCase> cases = {
       {"empty matchers", body(json::array(), 0, 60), "application/json", 422,
        R"({"code":612,"message":"matchers in body should have at least 1 items"})"},
       {"regex matching the empty string",
@@ -386,17 +329,11 @@ TEST_F(SilencesApiTest, PostErrorsMatchAlertmanager) {
       {"no content type", body(ok_matchers, 0, 60), "", 415,
        R"({"code":415,"message":"unsupported media type \"application/octet-stream\", only [application/json] are allowed"})"},
   };
-  for (const ErrorCase& c : cases) {
+  for (const ApiErrorCase& c : cases) {
     SCOPED_TRACE(c.name);
-    HttpResult r = Post(c.body, c.content_type);
-    EXPECT_EQ(r.status, c.status) << r.body;
-    EXPECT_EQ(r.content_type, "application/json");
-    if (c.response.size() > 3 && c.response.substr(c.response.size() - 3) == "...") {
-      EXPECT_EQ(r.body.rfind(c.response.substr(0, c.response.size() - 3), 0), 0u) << r.body;
-    } else {
-      EXPECT_EQ(r.body, c.response);
-    }
+    ExpectApiError(Post(c.body, c.content_type), c);
   }
+
   EXPECT_EQ(silences_->size(), 0u);
   // Accepted despite looking odd: a != "" matcher, empty author and comment, extra fields.
   HttpResult r = Post(
