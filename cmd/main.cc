@@ -22,7 +22,9 @@
 #include <utility>
 #include <vector>
 
+#include "alerting/alert_router.h"
 #include "alerting/alertmanager_sink.h"
+#include "alerting/fan_out_sink.h"
 #include "cmd/check_rules.h"
 #include "cmd/check_web_config.h"
 #include "cmd/test_rules.h"
@@ -44,6 +46,7 @@
 #include "web/query_api.h"
 #include "web/rules_api.h"
 #include "web/series_api.h"
+#include "web/silences_api.h"
 #include "web/status_api.h"
 #include "web/targets_api.h"
 
@@ -73,6 +76,7 @@ constexpr char kUsageHeader[] =
 // Every flag of `andon serve`, with Prometheus's names and defaults.
 struct ServeFlags {
   std::string config_file;
+  std::string alertmanager_config_file;
   std::string listen_address = ":9090";
   std::string web_config_file;
   std::string external_url;
@@ -99,6 +103,9 @@ struct ServeFlags {
   void Declare(FlagSet& flags) {
     flags.String("config.file", &config_file,
                  "Andon configuration file path (empty: the embedded default).");
+    flags.String("alertmanager.config.file", &alertmanager_config_file,
+                 "An Alertmanager configuration file (alertmanager.yml) for the alert router, "
+                 "used instead of the router under `alerting` (teams still apply).");
     flags.String("web.listen-address", &listen_address,
                  "Address to listen on for UI, API, and telemetry.");
     flags.String("web.config.file", &web_config_file,
@@ -204,14 +211,15 @@ double NowSeconds() {
 // The configuration currently in force and the outcome of the last (re)load.
 class ConfigHolder {
  public:
-  explicit ConfigHolder(std::string path) : path_(std::move(path)) {}
+  ConfigHolder(std::string path, config::ConfigLoadOptions options)
+      : path_(std::move(path)), options_(options) {}
 
   // Parses the file and hands it to `apply` (when given); it becomes the current config only
   // when both succeed.
   Status Load(const std::function<Status(const Config&)>& apply = {}) {
-    Result<Config> cfg = path_.empty()
-                             ? ParseConfig(config::kDefaultConfigYaml, "<embedded default>", ".")
-                             : LoadConfigFile(path_);
+    Result<Config> cfg =
+        path_.empty() ? ParseConfig(config::kDefaultConfigYaml, "<embedded default>", ".", options_)
+                      : LoadConfigFile(path_, options_);
     Status s = !cfg.ok() ? cfg.status() : apply ? apply(*cfg) : Status::Ok();
     std::lock_guard lock(mu_);
     if (!s.ok()) {
@@ -239,6 +247,7 @@ class ConfigHolder {
 
  private:
   std::string path_;
+  config::ConfigLoadOptions options_;
   mutable std::mutex mu_;
   std::shared_ptr<const Config> current_;
   bool last_ok_ = false;
@@ -378,7 +387,8 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
     *out = *ms;
   }
 
-  ConfigHolder config(flags.config_file);
+  ConfigHolder config(flags.config_file,
+                      {.external_router = !flags.alertmanager_config_file.empty()});
   if (Status s = config.Load(); !s.ok()) {
     LogError("main", "error loading config", {{"file", flags.config_file}, {"err", s.message()}});
     return 1;
@@ -431,16 +441,42 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   const query::Engine engine(engine_options);  // outlives the server's handlers and the rules
   // Rules: every group on its interval; the rule files load all-or-nothing, so they are
   // applied first and a bad one fails the reload before anything changed.
+  // The alert router (silences and notification log under <tsdb>/alerting), on the
+  // blackhole default until the first apply(). Destroyed after its users, before the Db.
+  alerting::AlertRouterOptions router_options;
+  router_options.data_dir = (std::filesystem::path(flags.tsdb_path) / "alerting").string();
+  router_options.external_url = rule_options.external_url;
+  router_options.registry = &registry;
+  Result<std::unique_ptr<alerting::AlertRouter>> opened_router =
+      alerting::AlertRouter::Open(router_options);
+  if (!opened_router.ok()) {
+    LogError("main", "opening the alert router failed",
+             {{"err", opened_router.status().message()}});
+    return 1;
+  }
+  std::unique_ptr<alerting::AlertRouter> router = std::move(opened_router).value();
   // Outbound notifications (alerting.alertmanagers) run on their own io_context thread;
   // declared before their users, so that on every return the sinks stop first.
   NotificationThread notify;
   AlertmanagerSinks alertmanagers(notify.ioc.get_executor(), notification_queue_capacity);
-  rules::RuleManager rule_manager(*db, engine, &alertmanagers, rule_options);
+  // Rule alerts go to the router and to the external Alertmanagers.
+  alerting::FanOutSink rule_alerts({router.get(), &alertmanagers});
+  rules::RuleManager rule_manager(*db, engine, &rule_alerts, rule_options);
   auto apply = [&](const Config& c) {
+    if (!flags.alertmanager_config_file.empty() && c.alerting.router) {
+      LogWarn("main", "--alertmanager.config.file is set: the router under `alerting` is ignored",
+              {{"file", flags.config_file}});
+    }
+    auto routing = alerting::EffectiveRouterConfig(c, flags.alertmanager_config_file);
+    auto next_router =
+        routing.ok() ? router->Prepare(*routing, c.teams)
+                     : Result<std::shared_ptr<alerting::AlertRouter::Prepared>>(routing.status());
+    if (!next_router.ok()) return next_router.status().WithContext("alert router");
     auto sink = alertmanagers.Prepare(c);
     Status s = sink.ok() ? rule_manager.ApplyConfig(c) : sink.status();
     if (s.ok()) s = scrape_manager.ApplyConfig(c);
     if (s.ok()) alertmanagers.Commit(std::move(*sink));
+    if (s.ok()) s = router->Commit(std::move(*next_router));
     return s;
   };
 
@@ -502,6 +538,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
 
   web::RegisterTargetsApi(server, scrape_manager, GlobalUrlOptionsOf(flags));
   web::RegisterRulesApi(server, [&rule_manager] { return rule_manager.Groups(); });
+  web::RegisterSilencesApi(server, router->silences());
 
   if (Status s = server.Start(); !s.ok()) {
     LogError("main", "cannot start web server",
@@ -539,6 +576,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   server.Stop();
   scrape_manager.Stop();  // before the Db closes: loops stop appending
   rule_manager.Stop();
+  router->Stop();  // the dispatcher, then its notifiers, then their io_context
   alertmanagers.Stop();
   if (Status s = db->Close(); !s.ok()) {
     LogError("main", "closing storage failed", {{"err", s.message()}});

@@ -132,7 +132,7 @@ class Parser {
  public:
   Parser(const yaml::Source& src, std::string_view base_dir) : src_(src), base_dir_(base_dir) {}
 
-  Config ReadConfig(const YAML::Node& root) {
+  Config ReadConfig(const YAML::Node& root, const ConfigLoadOptions& options) {
     Config c;
     c.source_file = src_.filename();
     MapReader m(src_, root, "config.Config");
@@ -167,7 +167,7 @@ class Parser {
     if (const YAML::Node* n = m.Get("lint")) c.lint = ReadLint(*n);
     m.Finish();
 
-    if (!c.teams.empty()) {
+    if (!c.teams.empty() && !options.external_router) {
       if (!c.alerting.router) {
         src_.Fail(teams_mark,
                   "teams need alerting.route with a default receiver for alerts of no team");
@@ -1360,12 +1360,12 @@ Status ExpandTeams(const std::vector<TeamConfig>& teams, RouterConfig* router) {
 }
 
 Result<Config> ParseConfig(std::string_view yaml_text, std::string_view filename,
-                           std::string_view base_dir) {
+                           std::string_view base_dir, ConfigLoadOptions options) {
   Result<YAML::Node> root = yaml::LoadYaml(yaml_text, filename);
   if (!root.ok()) return root.status();
   yaml::Source src{std::string(filename)};
   try {
-    return Parser(src, base_dir).ReadConfig(*root);
+    return Parser(src, base_dir).ReadConfig(*root, options);
   } catch (const ParseError& e) {
     return Status::InvalidArgument(e.what());
   } catch (const YAML::Exception& e) {
@@ -1373,10 +1373,10 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view filename
   }
 }
 
-Result<Config> LoadConfigFile(const std::string& path) {
+Result<Config> LoadConfigFile(const std::string& path, ConfigLoadOptions options) {
   Result<std::string> text = ReadWholeFile(path);
   if (!text.ok()) return text.status();
-  return ParseConfig(*text, path, DirName(path));
+  return ParseConfig(*text, path, DirName(path), options);
 }
 
 Result<RouterConfig> ParseAlertmanagerConfig(std::string_view yaml_text, std::string_view filename,

@@ -429,14 +429,21 @@ struct Config {
 extern const std::string_view kDefaultConfigYaml;
 Config DefaultConfig();
 
+struct ConfigLoadOptions {
+  // The router comes from --alertmanager.config.file: `teams` are kept in Config::teams but
+  // not expanded (the server expands them into that file's router), so they need no
+  // alerting.route or global Slack URL here; router keys under `alerting` are still read.
+  bool external_router = false;
+};
+
 // Reads and parses `path`. An unreadable file is IOError; anything wrong inside it
 // (including unreadable *_file secrets) is InvalidArgument with "path:line:column: ".
-Result<Config> LoadConfigFile(const std::string& path);
+Result<Config> LoadConfigFile(const std::string& path, ConfigLoadOptions options = {});
 
 // Parses `yaml`. `filename` prefixes messages; relative paths in the file are resolved
 // against `base_dir` (left as written when it is empty).
 Result<Config> ParseConfig(std::string_view yaml, std::string_view filename,
-                           std::string_view base_dir);
+                           std::string_view base_dir, ConfigLoadOptions options = {});
 
 // Reads an unchanged alertmanager.yml (for --alertmanager.config.file) into the router
 // structs, with the same strictness and secret handling.

@@ -14,6 +14,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -129,6 +130,17 @@ inline std::pair<int, std::string> RunAndon(const std::vector<std::string>& args
   int rc = std::system(cmd.c_str());
   std::string out = ReadFile(out_path);
   std::filesystem::remove_all(dir);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+}
+
+// Runs `command` through the shell to completion; returns (exit code, stdout+stderr).
+inline std::pair<int, std::string> RunShell(const std::string& command) {
+  std::string out;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return {-1, ""};
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int rc = pclose(p);
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
 }
 

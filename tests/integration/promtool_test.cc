@@ -11,22 +11,12 @@ namespace {
 
 using testing::AndonProcess;
 using testing::RunAndon;
-
-// Runs a shell command, returns its exit code and combined output.
-std::pair<int, std::string> Shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return {-1, ""};
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int rc = pclose(p);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
-}
+using testing::RunShell;
 
 class PromtoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(Shell("command -v promtool").first, 0)
+    ASSERT_EQ(RunShell("command -v promtool").first, 0)
         << "promtool missing: scripts/install-deps.sh installs Debian's prometheus package";
     std::string om = (andon_.dir() / "history.om").string();
     std::ofstream(om) << "up{job=\"api\",instance=\"a:1\"} 1 1700000000\n"
@@ -41,7 +31,7 @@ class PromtoolTest : public ::testing::Test {
   }
 
   std::pair<int, std::string> Promtool(const std::string& args) {
-    return Shell("promtool query " + args);
+    return RunShell("promtool query " + args);
   }
 
   AndonProcess andon_;
