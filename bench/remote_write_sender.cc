@@ -13,6 +13,10 @@
 //    "requests": measured requests, "errors": non-2xx answers, "first_error": "..."}
 #include <unistd.h>
 
+// clang-format off
+#include <utility>  // before Asio: its awaitable.hpp uses std::exchange
+// clang-format on
+
 #include <atomic>
 #include <barrier>
 #include <boost/asio.hpp>
@@ -27,7 +31,6 @@
 #include <sstream>
 #include <string>
 #include <thread>
-#include <utility>  // before Asio: its awaitable.hpp uses std::exchange
 #include <vector>
 
 #include "remote/write_request_codec.h"
