@@ -42,8 +42,10 @@
 #include "scrape/kubernetes_discovery.h"
 #include "scrape/scrape_manager.h"
 #include "tsdb/db.h"
+#include "web/federate_api.h"
 #include "web/http_server.h"
 #include "web/query_api.h"
+#include "web/remote_write_api.h"
 #include "web/rules_api.h"
 #include "web/series_api.h"
 #include "web/silences_api.h"
@@ -97,6 +99,7 @@ struct ServeFlags {
   std::string rules_resend_delay = "1m";
   std::string notification_queue_capacity = "10000";
   bool enable_lifecycle = false;
+  bool enable_remote_write_receiver = false;
   bool help = false;
   bool version = false;
 
@@ -119,6 +122,8 @@ struct ServeFlags {
                  "Maximum size of a request body; larger requests get 413.");
     flags.Bool("web.enable-lifecycle", &enable_lifecycle,
                "Enable shutdown and reload via HTTP request.");
+    flags.Bool("web.enable-remote-write-receiver", &enable_remote_write_receiver,
+               "Enable the remote write receiver at /api/v1/write.");
     flags.String("storage.tsdb.path", &tsdb_path, "Base path for metrics storage.");
     flags.String("storage.tsdb.retention.time", &retention_time,
                  "How long to retain samples in storage.");
@@ -539,6 +544,13 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   web::RegisterTargetsApi(server, scrape_manager, GlobalUrlOptionsOf(flags));
   web::RegisterRulesApi(server, [&rule_manager] { return rule_manager.Groups(); });
   web::RegisterSilencesApi(server, router->silences());
+  web::RegisterRemoteWriteApi(
+      server, [&db] { return db->NewAppender(); },
+      {.enabled = flags.enable_remote_write_receiver, .metrics = &registry});
+  web::RegisterFederateApi(
+      server, [&db](int64_t mint, int64_t maxt) { return db->NewQuerier(mint, maxt); },
+      {.lookback_ms = engine_options.lookback_delta_ms,
+       .external_labels = [&config] { return config.current()->global.external_labels; }});
 
   if (Status s = server.Start(); !s.ok()) {
     LogError("main", "cannot start web server",

@@ -88,6 +88,14 @@ void AppendEscaped(std::string_view s, bool escape_quote, std::string* out) {
   }
 }
 
+}  // namespace
+
+void AppendExpositionLabelValue(std::string_view value, std::string* out) {
+  AppendEscaped(value, /*escape_quote=*/true, out);
+}
+
+namespace {
+
 // Writes `name{labels[,le="bound"]} value\n`.
 void AppendSample(std::string_view name, std::string_view suffix, const FamilySnapshot& family,
                   const MetricSnapshot& metric, const std::string* le, double value,

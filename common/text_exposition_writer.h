@@ -35,4 +35,7 @@ std::string TextExposition(std::span<const FamilySnapshot> families);
 std::string FormatExpositionFloat(double v);
 void AppendExpositionFloat(double v, std::string* out);
 
+// Appends a label value escaped for the text format (\\, \" and newline), without quotes.
+void AppendExpositionLabelValue(std::string_view value, std::string* out);
+
 }  // namespace andon

@@ -1,0 +1,199 @@
+// Debian's Prometheus 2.42 (/usr/bin/prometheus) scrapes itself every second and
+// remote-writes everything to a real andon started with --web.enable-remote-write-receiver;
+// then both answer the same PromQL queries at the same instant with the same numbers.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/url_escape.h"
+#include "tests/integration/andon_process.h"
+#include "tests/wait_for.h"
+
+namespace andon::testing {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* kPrometheus = "/usr/bin/prometheus";
+
+// A running Debian prometheus remote-writing to `andon_port`.
+class PrometheusProcess {
+ public:
+  explicit PrometheusProcess(uint16_t andon_port) : dir_(MakeTempDir("andon-prom-")) {
+    port_ = FreeLoopbackPort();
+    WriteFile(dir_ / "prometheus.yml",
+              "global:\n"
+              "  scrape_interval: 1s\n"
+              "scrape_configs:\n"
+              "  - job_name: prometheus\n"
+              "    static_configs: [{targets: ['127.0.0.1:" +
+                  std::to_string(port_) +
+                  "']}]\n"
+                  "remote_write:\n"
+                  "  - url: http://127.0.0.1:" +
+                  std::to_string(andon_port) +
+                  "/api/v1/write\n"
+                  "    queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: "
+                  "1s}\n"
+                  "    metadata_config: {send_interval: 1s}\n");
+  }
+  ~PrometheusProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::filesystem::remove_all(dir_);
+  }
+  bool Start() {
+    pid_ = SpawnUntilReady({kPrometheus, "--config.file=" + (dir_ / "prometheus.yml").string(),
+                            "--storage.tsdb.path=" + (dir_ / "data").string(),
+                            "--web.listen-address=127.0.0.1:" + std::to_string(port_)},
+                           dir_ / "prometheus.log", /*stdout_to_log=*/true, port_);
+    return pid_ > 0;
+  }
+  uint16_t port() const { return port_; }
+  std::string Log() const { return ReadFile(dir_ / "prometheus.log"); }
+
+ private:
+  std::filesystem::path dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+std::string Escaped(const std::string& s) {
+  std::string out;
+  AppendUrlEscaped(s, /*query=*/true, &out);
+  return out;
+}
+
+// The `data` of an instant query at `time` (seconds), its result sorted by labels so the
+// two servers' orders do not matter; null when the query failed.
+json InstantQuery(uint16_t port, const std::string& query, const std::string& time) {
+  std::string target = "/api/v1/query?query=" + Escaped(query);
+  if (!time.empty()) target += "&time=" + time;
+  HttpResult r = HttpGet(port, target);
+  json j = json::parse(r.body, nullptr, false);
+  if (r.status != 200 || j.is_discarded() || j["status"] != "success") return nullptr;
+  json data = j["data"];
+  if (data["result"].is_array()) {
+    std::sort(data["result"].begin(), data["result"].end(),
+              [](const json& a, const json& b) { return a["metric"].dump() < b["metric"].dump(); });
+  }
+  return data;
+}
+
+// "name{labels}" of each sample line of a /federate answer (values and timestamps differ
+// between two servers asked at different instants).
+std::set<std::string> FederatedSeries(uint16_t port, const std::string& match) {
+  std::set<std::string> out;
+  std::string body = HttpGet(port, "/federate?match[]=" + Escaped(match)).body;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t eol = body.find('\n', pos);
+    if (eol == std::string::npos) eol = body.size();
+    std::string line = body.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line.empty() || line[0] == '#') {
+      out.insert(line);
+      continue;
+    }
+    size_t brace = line.rfind('}');
+    out.insert(line.substr(0, brace == std::string::npos ? line.find(' ') : brace + 1));
+  }
+  return out;
+}
+
+TEST(RemoteWriteIntegrationTest, PrometheusRemoteWritesIntoAndonAndBothAnswerTheSame) {
+  if (!std::filesystem::exists(kPrometheus)) {
+    GTEST_SKIP() << "prometheus missing: scripts/install-deps.sh installs Debian's package";
+  }
+  // Andon scrapes nothing itself: everything it holds came over remote write.
+  const std::filesystem::path config_dir = MakeTempDir("andon-rw-config-");
+  WriteFile(config_dir / "andon.yml", "scrape_configs: []\n");
+  AndonProcess andon({"--web.enable-remote-write-receiver",
+                      "--config.file=" + (config_dir / "andon.yml").string()});
+  ASSERT_TRUE(andon.Start()) << andon.Log();
+  PrometheusProcess prom(andon.port());
+  ASSERT_TRUE(prom.Start()) << prom.Log();
+
+  // Several scrapes have arrived in andon.
+  json latest;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        latest = InstantQuery(andon.port(), "count_over_time(up[1h])", "");
+        return latest != nullptr && latest["result"].size() == 1 &&
+               std::stoi(latest["result"][0]["value"][1].get<std::string>()) >= 6;
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(200)))
+      << latest.dump() << "\n"
+      << prom.Log() << andon.Log();
+
+  // An instant a few scrapes back from andon's newest `up`, so every sample up to it has
+  // been sent (batch_send_deadline is 1 s).
+  json ts = InstantQuery(andon.port(), "timestamp(up)", "");
+  ASSERT_FALSE(ts == nullptr || ts["result"].empty()) << ts.dump();
+  const double newest = std::stod(ts["result"][0]["value"][1].get<std::string>());
+  const std::string at = std::to_string(newest - 2.5);
+
+  const std::vector<std::string> queries = {
+      "up",
+      "count_over_time(up[4s])",
+      "scrape_samples_scraped",
+      "count({__name__=~\".+\"})",
+      "sum(prometheus_tsdb_head_series)",
+      "rate(prometheus_tsdb_head_samples_appended_total[4s])",
+      "sum by (handler) (prometheus_http_requests_total)",
+      "histogram_quantile(0.9, sum by (le) (prometheus_http_request_duration_seconds_bucket))",
+  };
+  for (const std::string& q : queries) {
+    json got, want;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          got = InstantQuery(andon.port(), q, at);
+          want = InstantQuery(prom.port(), q, at);
+          return got != nullptr && got == want && !want["result"].empty();
+        },
+        std::chrono::seconds(20), std::chrono::milliseconds(250)))
+        << q << " at " << at << "\nandon:      " << got.dump() << "\nprometheus: " << want.dump();
+  }
+
+  std::set<std::string> andon_up, prom_up;
+  EXPECT_TRUE(WaitFor([&] {
+    andon_up = FederatedSeries(andon.port(), "{job=\"prometheus\",__name__=~\"up|scrape_.*\"}");
+    prom_up = FederatedSeries(prom.port(), "{job=\"prometheus\",__name__=~\"up|scrape_.*\"}");
+    return andon_up == prom_up && andon_up.size() > 2;
+  })) << ::testing::PrintToString(andon_up)
+      << "\n"
+      << ::testing::PrintToString(prom_up);
+
+  // Metadata arrives every send_interval; the receiver counts it.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        std::string m = HttpGet(andon.port(), "/metrics").body;
+        size_t p = m.find("\nandon_remote_write_metadata_received_total ");
+        return p != std::string::npos && std::stod(m.substr(p + 44)) > 0;
+      },
+      std::chrono::seconds(20), std::chrono::milliseconds(200)));
+  EXPECT_EQ(andon.Log().find("request rejected"), std::string::npos) << andon.Log();
+  std::filesystem::remove_all(config_dir);
+}
+
+TEST(RemoteWriteIntegrationTest, WithoutTheFlagTheReceiverRefusesNamingIt) {
+  AndonProcess andon;
+  ASSERT_TRUE(andon.Start()) << andon.Log();
+  HttpResult r = HttpRequestTo(andon.port(), "POST", "/api/v1/write", "x");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body,
+            "remote write receiver needs to be enabled with "
+            "--web.enable-remote-write-receiver\n");
+}
+
+}  // namespace
+}  // namespace andon::testing
