@@ -33,6 +33,7 @@
 #include "common/logger.h"
 #include "common/metrics_registry.h"
 #include "common/process_metrics.h"
+#include "common/router_config_yaml.h"
 #include "common/text_exposition_writer.h"
 #include "common/yaml_reader.h"
 #include "query/engine.h"
@@ -40,6 +41,7 @@
 #include "scrape/kubernetes_discovery.h"
 #include "scrape/scrape_manager.h"
 #include "tsdb/db.h"
+#include "web/alertmanager_api.h"
 #include "web/http_server.h"
 #include "web/query_api.h"
 #include "web/rules_api.h"
@@ -504,7 +506,8 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   web::StatusSources sources;
   sources.build = {ANDON_VERSION, ANDON_REVISION, "", "", "", std::string(CompilerVersion())};
   sources.flags = flag_set.Values();
-  sources.start_time_seconds = NowSeconds();
+  const double start_time_seconds = NowSeconds();
+  sources.start_time_seconds = start_time_seconds;
   sources.storage_retention = flags.retention_time;
   sources.config_yaml = [&] { return config.current()->ToRedactedYaml(); };
   sources.metrics_text = [&] { return TextExposition(registry.Gather()); };
@@ -524,6 +527,21 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   web::RegisterTargetsApi(server, scrape_manager, GlobalUrlOptionsOf(flags));
   web::RegisterRulesApi(server, [&rule_manager] { return rule_manager.Groups(); });
   web::RegisterSilencesApi(server, router->silences());
+  web::AlertmanagerApiSources alertmanager_api;
+  alertmanager_api.dispatcher = &router->dispatcher();
+  alertmanager_api.config_yaml = [&router] {
+    return config::RouterConfigToRedactedYaml(*router->config());
+  };
+  alertmanager_api.receivers = [&router] {
+    std::vector<std::string> names;
+    for (const config::Receiver& r : router->config()->receivers) names.push_back(r.name);
+    return names;
+  };
+  alertmanager_api.version.version = ANDON_VERSION;
+  alertmanager_api.version.revision = ANDON_REVISION;
+  alertmanager_api.version.go_version = std::string(CompilerVersion());
+  alertmanager_api.start_time_ms = static_cast<int64_t>(start_time_seconds * 1000);
+  web::RegisterAlertmanagerApi(server, std::move(alertmanager_api));
 
   if (Status s = server.Start(); !s.ok()) {
     LogError("main", "cannot start web server", {{"err", s.message()}});
