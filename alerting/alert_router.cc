@@ -156,6 +156,14 @@ Status AlertRouter::Commit(std::shared_ptr<Prepared> prepared) {
   return Status::Ok();
 }
 
+std::shared_ptr<const config::RouterConfig> AlertRouter::config() const {
+  std::lock_guard lock(mu_);
+  if (current_) return std::shared_ptr<const config::RouterConfig>(current_, &current_->config);
+  static const config::RouterConfig* const kBlackholeConfig =
+      new config::RouterConfig(BlackholeRouterConfig());
+  return std::shared_ptr<const config::RouterConfig>(std::shared_ptr<void>(), kBlackholeConfig);
+}
+
 void AlertRouter::Send(std::vector<Alert> alerts) { dispatcher_->Send(std::move(alerts)); }
 
 void AlertRouter::Stop() {

@@ -89,6 +89,9 @@ class AlertRouter final : public AlertSink {
 
   void Send(std::vector<Alert> alerts) override;
 
+  // The RouterConfig in force (the blackhole default before the first Commit()).
+  std::shared_ptr<const config::RouterConfig> config() const;
+
   Dispatcher& dispatcher() { return *dispatcher_; }
   Silences& silences() { return *silences_; }
   NotificationLog& notification_log() { return *nflog_; }
@@ -110,7 +113,7 @@ class AlertRouter final : public AlertSink {
   std::unique_ptr<Dispatcher> dispatcher_;
   std::thread io_thread_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::shared_ptr<Prepared> current_;  // GUARDED_BY(mu_)
   bool stopped_ = false;               // GUARDED_BY(mu_)
 };

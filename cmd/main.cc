@@ -35,6 +35,7 @@
 #include "common/logger.h"
 #include "common/metrics_registry.h"
 #include "common/process_metrics.h"
+#include "common/router_config_yaml.h"
 #include "common/text_exposition_writer.h"
 #include "common/yaml_reader.h"
 #include "query/engine.h"
@@ -42,6 +43,7 @@
 #include "scrape/kubernetes_discovery.h"
 #include "scrape/scrape_manager.h"
 #include "tsdb/db.h"
+#include "web/alertmanager_api.h"
 #include "web/federate_api.h"
 #include "web/http_server.h"
 #include "web/query_api.h"
@@ -100,6 +102,7 @@ struct ServeFlags {
   std::string notification_queue_capacity = "10000";
   bool enable_lifecycle = false;
   bool enable_remote_write_receiver = false;
+  bool alerting_api_read_only = false;
   bool help = false;
   bool version = false;
 
@@ -122,6 +125,9 @@ struct ServeFlags {
                  "Maximum size of a request body; larger requests get 413.");
     flags.Bool("web.enable-lifecycle", &enable_lifecycle,
                "Enable shutdown and reload via HTTP request.");
+    flags.Bool("alerting.api.read-only", &alerting_api_read_only,
+               "Refuse changes through the Alertmanager API v2 (posting alerts, creating and "
+               "expiring silences) with 403; reads still work.");
     flags.Bool("web.enable-remote-write-receiver", &enable_remote_write_receiver,
                "Enable the remote write receiver at /api/v1/write.");
     flags.String("storage.tsdb.path", &tsdb_path, "Base path for metrics storage.");
@@ -524,7 +530,8 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   web::StatusSources sources;
   sources.build = {ANDON_VERSION, ANDON_REVISION, "", "", "", std::string(CompilerVersion())};
   sources.flags = flag_set.Values();
-  sources.start_time_seconds = NowSeconds();
+  const double start_time_seconds = NowSeconds();
+  sources.start_time_seconds = start_time_seconds;
   sources.storage_retention = flags.retention_time;
   sources.config_yaml = [&] { return config.current()->ToRedactedYaml(); };
   sources.metrics_text = [&] { return TextExposition(registry.Gather()); };
@@ -543,7 +550,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
 
   web::RegisterTargetsApi(server, scrape_manager, GlobalUrlOptionsOf(flags));
   web::RegisterRulesApi(server, [&rule_manager] { return rule_manager.Groups(); });
-  web::RegisterSilencesApi(server, router->silences());
+  web::RegisterSilencesApi(server, router->silences(), {.read_only = flags.alerting_api_read_only});
   web::RegisterRemoteWriteApi(
       server, [&db] { return db->NewAppender(); },
       {.enabled = flags.enable_remote_write_receiver, .metrics = &registry});
@@ -551,6 +558,22 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
       server, [&db](int64_t mint, int64_t maxt) { return db->NewQuerier(mint, maxt); },
       {.lookback_ms = engine_options.lookback_delta_ms,
        .external_labels = [&config] { return config.current()->global.external_labels; }});
+  web::AlertmanagerApiSources alertmanager_api;
+  alertmanager_api.dispatcher = &router->dispatcher();
+  alertmanager_api.config_yaml = [&router] {
+    return config::RouterConfigToRedactedYaml(*router->config());
+  };
+  alertmanager_api.receivers = [&router] {
+    std::vector<std::string> names;
+    for (const config::Receiver& r : router->config()->receivers) names.push_back(r.name);
+    return names;
+  };
+  alertmanager_api.version.version = ANDON_VERSION;
+  alertmanager_api.version.revision = ANDON_REVISION;
+  alertmanager_api.version.go_version = std::string(CompilerVersion());
+  alertmanager_api.start_time_ms = static_cast<int64_t>(start_time_seconds * 1000);
+  alertmanager_api.read_only = flags.alerting_api_read_only;
+  web::RegisterAlertmanagerApi(server, std::move(alertmanager_api));
 
   if (Status s = server.Start(); !s.ok()) {
     LogError("main", "cannot start web server",

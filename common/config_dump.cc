@@ -9,6 +9,7 @@
 
 #include "common/config.h"
 #include "common/duration.h"
+#include "common/router_config_yaml.h"
 
 namespace andon::config {
 namespace {
@@ -372,6 +373,14 @@ void EmitLimits(YAML::Emitter& e, int64_t body_size_limit, uint64_t sample_limit
 }
 
 }  // namespace
+
+std::string RouterConfigToRedactedYaml(const RouterConfig& router) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  EmitRouter(e, router);
+  e << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
 
 std::string Config::ToRedactedYaml() const {
   YAML::Emitter e;

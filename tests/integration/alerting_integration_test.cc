@@ -230,6 +230,15 @@ TEST_F(AlertingIntegrationTest, EachTeamGetsItsOwnGroupedAlertsWithRunbookUpdate
   EXPECT_EQ(SlackStandIn::Title(all_payments[2]), "[RESOLVED] PaymentsErrors");
   EXPECT_EQ(SlackStandIn::Color(all_payments[2]), "good");
 
+  // The API v2 shows the routing: the search alert is in the team-search receiver's group.
+  json groups = json::parse(HttpGet(andon->port(), "/api/v2/alerts/groups").body, nullptr, false);
+  bool search_group = false;
+  for (const json& g : groups) {
+    search_group |= g["receiver"]["name"] == "team-search" && g["alerts"].size() == 1 &&
+                    g["alerts"][0]["labels"]["alertname"] == "SearchSlow";
+  }
+  EXPECT_TRUE(search_group) << groups.dump();
+
   // Nothing went to any other channel; search's one alert was sent once (repeat is 1h).
   EXPECT_EQ(slack.TitlesTo("#search"), std::vector<std::string>{"[FIRING:1] SearchSlow"});
   EXPECT_EQ(slack.Messages().size(), 4u);
@@ -446,6 +455,32 @@ TEST_F(AlertingIntegrationTest, AlertmanagerConfigFileRoutesToWebhookWithTeamsEx
   ASSERT_TRUE(WaitFor([&] { return hooks().size() >= 2; })) << andon->Log();
   EXPECT_EQ(hooks()[1]["alerts"].size(), 2u);
   EXPECT_EQ(andon->StopWith(SIGTERM), 0) << andon->Log();
+}
+
+TEST_F(AlertingIntegrationTest, WithoutARouterPostedAlertsAreHeldAndShownButSentNowhere) {
+  AndonProcess andon;  // the embedded default: no router, no teams
+  ASSERT_TRUE(andon.Start()) << andon.Log();
+  HttpResult posted = HttpRequestTo(
+      andon.port(), "POST", "/api/v2/alerts",
+      R"([{"labels": {"alertname": "Posted", "team": "x"}, "annotations": {"summary": "s"}}])",
+      "application/json");
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  json alerts;
+  ASSERT_TRUE(WaitFor([&] {
+    alerts = json::parse(HttpGet(andon.port(), "/api/v2/alerts").body, nullptr, false);
+    return alerts.is_array() && alerts.size() == 1;
+  })) << alerts.dump();
+  EXPECT_EQ(alerts[0]["labels"]["alertname"], "Posted");
+  EXPECT_EQ(alerts[0]["receivers"], json::parse(R"([{"name": "blackhole"}])"));
+  EXPECT_EQ(alerts[0]["status"]["state"], "active");
+  EXPECT_EQ(json::parse(HttpGet(andon.port(), "/api/v2/receivers").body, nullptr, false),
+            json::parse(R"([{"name": "blackhole"}])"));
+  json status = json::parse(HttpGet(andon.port(), "/api/v2/status").body, nullptr, false);
+  EXPECT_NE(status["config"]["original"].get<std::string>().find("receiver: blackhole"),
+            std::string::npos)
+      << status.dump();
+  EXPECT_TRUE(std::filesystem::is_directory(andon.dir() / "data" / "alerting" / "silences"));
+  EXPECT_EQ(andon.StopWith(SIGTERM), 0) << andon.Log();
 }
 
 }  // namespace
