@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "alerting/alert_json.h"
 #include "alerting/alert_store.h"
 #include "alerting/inhibitor.h"
 #include "common/logger.h"
@@ -459,11 +460,11 @@ namespace {
 AlertStatusView MakeView(const Dispatcher::Core& c, const StoredAlert& sa, int64_t now_ms) {
   AlertStatusView v;
   v.alert = sa.alert;
-  v.fingerprint = FingerprintString(sa.alert.Fingerprint());
+  v.fingerprint = AlertmanagerFingerprint(sa.alert.labels);
   v.updated_at_ms = sa.updated_ms;
   if (c.silencer != nullptr) v.silenced_by = c.silencer->MutedBy(sa.alert.labels, now_ms);
   if (auto by = c.routing->inhibitor->InhibitedBy(sa.alert.labels, now_ms)) {
-    v.inhibited_by.push_back(FingerprintString(*by));
+    v.inhibited_by.push_back(std::move(*by));
   }
   v.state = v.silenced_by.empty() && v.inhibited_by.empty() ? "active" : "suppressed";
   for (const RouteNode* r : c.routing->tree.Match(sa.alert.labels)) {

@@ -91,11 +91,11 @@ using Integrations = std::map<std::string, std::vector<std::shared_ptr<Notifier>
 // One alert as GET /api/v2/alerts shows it.
 struct AlertStatusView {
   Alert alert;              // ends_at as stored (resolve_timeout applied)
-  std::string fingerprint;  // 16 hex digits
+  std::string fingerprint;  // AlertmanagerFingerprint(alert.labels)
   int64_t updated_at_ms = 0;
   std::string state;                      // "active" or "suppressed"
   std::vector<std::string> silenced_by;   // silence ids
-  std::vector<std::string> inhibited_by;  // fingerprints of inhibiting alerts
+  std::vector<std::string> inhibited_by;  // Alertmanager fingerprints of inhibiting alerts
   std::vector<std::string> receivers;     // of every matching route, in route order
 };
 

@@ -1,15 +1,9 @@
 // alerting/inhibitor.cc
 #include "alerting/inhibitor.h"
 
-#include <cstdio>
+#include "alerting/alert_json.h"
 
 namespace andon::alerting {
-
-std::string FingerprintString(uint64_t fingerprint) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fingerprint));
-  return buf;
-}
 
 bool MatchersMatch(const std::vector<config::Matcher>& matchers, const Labels& labels) {
   for (const config::Matcher& m : matchers) {
@@ -34,9 +28,9 @@ void Inhibitor::Remove(const Labels& labels) {
   for (Rule& r : rules_) r.sources.erase(labels);
 }
 
-std::optional<uint64_t> Inhibitor::InhibitedBy(const Labels& labels, int64_t now_ms) const {
+std::optional<std::string> Inhibitor::InhibitedBy(const Labels& labels, int64_t now_ms) const {
   std::lock_guard lock(mu_);
-  std::optional<uint64_t> best;
+  std::optional<std::string> best;
   for (const Rule& r : rules_) {
     if (!MatchersMatch(r.config.target_matchers, labels)) continue;
     const bool two_sided = MatchersMatch(r.config.source_matchers, labels);
@@ -51,8 +45,8 @@ std::optional<uint64_t> Inhibitor::InhibitedBy(const Labels& labels, int64_t now
         }
       }
       if (!equal) continue;
-      uint64_t fp = source.Fingerprint();
-      if (!best || fp < *best) best = fp;
+      std::string fp = AlertmanagerFingerprint(source_labels);
+      if (!best || fp < *best) best = std::move(fp);
     }
   }
   return best;

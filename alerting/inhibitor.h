@@ -9,9 +9,9 @@
 //
 // The inhibitor keeps, per rule, the alerts seen that match the rule's source matchers
 // (Observe() is called with every alert the router receives, merged); Remove() forgets an
-// alert when the store garbage-collects it. InhibitedBy() reports the fingerprint (16 hex
-// digits, as Alertmanager prints fingerprints) of the inhibiting alert; with several
-// candidates the one with the smallest fingerprint is reported (Alertmanager reports one).
+// alert when the store garbage-collects it. InhibitedBy() reports the inhibiting alert's
+// Alertmanager fingerprint (AlertmanagerFingerprint, what Alertmanager's API shows); with
+// several candidates the smallest one is reported (Alertmanager reports one).
 //
 // Thread-safe: Observe/Remove from the router, InhibitedBy from the API and the router.
 #pragma once
@@ -29,9 +29,6 @@
 
 namespace andon::alerting {
 
-// Alertmanager's fingerprint text: 16 lower-case hex digits.
-std::string FingerprintString(uint64_t fingerprint);
-
 // Whether every matcher matches `labels` (a missing label has the value "").
 bool MatchersMatch(const std::vector<config::Matcher>& matchers, const Labels& labels);
 
@@ -43,8 +40,8 @@ class Inhibitor {
   void Observe(const Alert& alert);
   void Remove(const Labels& labels);
 
-  // Fingerprint of the alert inhibiting `labels` at now_ms, or none.
-  std::optional<uint64_t> InhibitedBy(const Labels& labels, int64_t now_ms) const;
+  // Alertmanager fingerprint of the alert inhibiting `labels` at now_ms, or none.
+  std::optional<std::string> InhibitedBy(const Labels& labels, int64_t now_ms) const;
   bool Mutes(const Labels& labels, int64_t now_ms) const {
     return InhibitedBy(labels, now_ms).has_value();
   }

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -157,35 +156,18 @@ std::optional<AlertFilter> ParseAlertFilter(const HttpRequest& req, HttpResponse
   return f;
 }
 
-// The router's fingerprints (its own label hash) -> Alertmanager's, for inhibitedBy.
-using FingerprintMap = std::map<std::string, std::string>;
-
-FingerprintMap AlertmanagerFingerprints(const std::vector<AlertStatusView>& alerts) {
-  FingerprintMap out;
-  for (const AlertStatusView& v : alerts) {
-    out[v.fingerprint] = alerting::AlertmanagerFingerprint(v.alert.labels);
-  }
-  return out;
-}
-
-Json GettableAlertJson(const AlertStatusView& v, const FingerprintMap& fingerprints) {
+Json GettableAlertJson(const AlertStatusView& v) {
   Json receivers = Json::array();
   for (const std::string& r : v.receivers) receivers.push_back(Json{{"name", r}});
-  Json inhibited_by = Json::array();
-  for (const std::string& fp : v.inhibited_by) {
-    auto it = fingerprints.find(fp);
-    inhibited_by.push_back(it == fingerprints.end() ? fp : it->second);
-  }
-  Json j = Json{{"annotations", LabelsJson(v.alert.annotations)},
-                {"endsAt", FormatRfc3339Millis(v.alert.ends_at_ms)},
-                {"fingerprint", alerting::AlertmanagerFingerprint(v.alert.labels)},
-                {"receivers", std::move(receivers)},
-                {"startsAt", FormatRfc3339Millis(v.alert.starts_at_ms)},
-                {"status",
-                 {{"inhibitedBy", std::move(inhibited_by)},
-                  {"silencedBy", v.silenced_by},
-                  {"state", v.state}}},
-                {"updatedAt", FormatRfc3339Millis(v.updated_at_ms)}};
+  Json j =
+      Json{{"annotations", LabelsJson(v.alert.annotations)},
+           {"endsAt", FormatRfc3339Millis(v.alert.ends_at_ms)},
+           {"fingerprint", v.fingerprint},
+           {"receivers", std::move(receivers)},
+           {"startsAt", FormatRfc3339Millis(v.alert.starts_at_ms)},
+           {"status",
+            {{"inhibitedBy", v.inhibited_by}, {"silencedBy", v.silenced_by}, {"state", v.state}}},
+           {"updatedAt", FormatRfc3339Millis(v.updated_at_ms)}};
   if (!v.alert.generator_url.empty()) j["generatorURL"] = v.alert.generator_url;
   j["labels"] = LabelsJson(v.alert.labels);
   return j;
@@ -195,7 +177,6 @@ void GetAlerts(const AlertmanagerApiSources& src, const HttpRequest& req, HttpRe
   std::optional<AlertFilter> filter = ParseAlertFilter(req, res);
   if (!filter) return;
   std::vector<AlertStatusView> alerts = src.dispatcher->Alerts();
-  FingerprintMap fingerprints = AlertmanagerFingerprints(alerts);
   std::vector<Json> kept;
   for (const AlertStatusView& v : alerts) {
     if (!filter->Keeps(v)) continue;
@@ -204,7 +185,7 @@ void GetAlerts(const AlertmanagerApiSources& src, const HttpRequest& req, HttpRe
                      [&](const std::string& r) { return filter->KeepsReceiver(r); })) {
       continue;
     }
-    kept.push_back(GettableAlertJson(v, fingerprints));
+    kept.push_back(GettableAlertJson(v));
   }
   std::sort(kept.begin(), kept.end(), [](const Json& a, const Json& b) {
     return a["fingerprint"].get_ref<const std::string&>() <
@@ -218,13 +199,12 @@ void GetAlerts(const AlertmanagerApiSources& src, const HttpRequest& req, HttpRe
 void GetAlertGroups(const AlertmanagerApiSources& src, const HttpRequest& req, HttpResponse& res) {
   std::optional<AlertFilter> filter = ParseAlertFilter(req, res);
   if (!filter) return;
-  FingerprintMap fingerprints = AlertmanagerFingerprints(src.dispatcher->Alerts());
   Json out = Json::array();
   for (const AlertGroupView& g : src.dispatcher->Groups()) {
     if (!filter->KeepsReceiver(g.receiver)) continue;
     Json alerts = Json::array();
     for (const AlertStatusView& v : g.alerts) {
-      if (filter->Keeps(v)) alerts.push_back(GettableAlertJson(v, fingerprints));
+      if (filter->Keeps(v)) alerts.push_back(GettableAlertJson(v));
     }
     if (alerts.empty()) continue;
     out.push_back(Json{{"alerts", std::move(alerts)},

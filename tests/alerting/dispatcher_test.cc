@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "alerting/inhibitor.h"
+#include "alerting/alert_json.h"
 #include "tests/alerting/alerting_test_util.h"
 
 namespace andon::alerting {
@@ -264,12 +264,12 @@ TEST_F(DispatcherTest, InhibitedAlertsAreLeftOutAndMarked) {
   for (const AlertStatusView& v : alerts) {
     if (v.alert.labels == warn1.labels) {
       EXPECT_EQ(v.state, "suppressed");
-      EXPECT_EQ(v.inhibited_by, (std::vector<std::string>{FingerprintString(crit.Fingerprint())}));
+      EXPECT_EQ(v.inhibited_by, (std::vector<std::string>{AlertmanagerFingerprint(crit.labels)}));
     } else {
       EXPECT_EQ(v.state, "active") << v.alert.labels.ToString();
       EXPECT_TRUE(v.inhibited_by.empty());
     }
-    EXPECT_EQ(v.fingerprint, FingerprintString(v.alert.labels.Hash()));
+    EXPECT_EQ(v.fingerprint, AlertmanagerFingerprint(v.alert.labels));
   }
   // The critical one resolves: the warning is no longer inhibited and is sent.
   clock_.Set(kT0 + 2 * kMin);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "alerting/alert_json.h"
 #include "tests/alerting/alerting_test_util.h"
 
 namespace andon::alerting {
@@ -31,7 +32,7 @@ inhibit_rules:
   Labels warn_b{{"alertname", "Slow"}, {"severity", "warning"}, {"cluster", "b"}};
   Labels info_a{{"alertname", "Slow"}, {"severity", "info"}, {"cluster", "a"}};
   ASSERT_TRUE(inh.InhibitedBy(warn_a, kT0).has_value());
-  EXPECT_EQ(*inh.InhibitedBy(warn_a, kT0), crit.Fingerprint());
+  EXPECT_EQ(*inh.InhibitedBy(warn_a, kT0), AlertmanagerFingerprint(crit.labels));
   EXPECT_FALSE(inh.Mutes(warn_b, kT0));  // cluster differs
   EXPECT_FALSE(inh.Mutes(info_a, kT0));  // not a target
   // The source resolves: no more inhibition.
@@ -69,11 +70,6 @@ inhibit_rules:
   EXPECT_FALSE(inh.Mutes(a.labels, kT0));
   EXPECT_FALSE(inh.Mutes(b.labels, kT0));
   EXPECT_TRUE(inh.Mutes(Labels{{"alertname", "NodeSlow"}}, kT0));
-}
-
-TEST(InhibitorTest, FingerprintStringIsSixteenHexDigits) {
-  EXPECT_EQ(FingerprintString(0x1a2b), "0000000000001a2b");
-  EXPECT_EQ(FingerprintString(~0ull), "ffffffffffffffff");
 }
 
 }  // namespace
