@@ -4,7 +4,7 @@
 // and stop by changing them. Short timers (evaluation every 1s, group_wait 1s,
 // group_interval 2s) keep the tests quick; nothing asserts on timing: every wait polls for
 // an outcome (tests/wait_for.h), and the assertions are on the messages' counts and
-// contents.
+// contents. Debian's Prometheus also sends its alerts here, as to its Alertmanager.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/integration/andon_process.h"
+#include "tests/integration/prometheus_process.h"
 #include "tests/loopback_http_server.h"
 #include "tests/wait_for.h"
 
@@ -23,10 +24,15 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-// Slack's incoming webhook: answers "ok" and records every message posted to it.
+// Slack's incoming webhook: records every message posted to it and answers the given
+// replies in turn, then "ok" to all later ones.
 class SlackStandIn {
  public:
-  SlackStandIn() : server_([](const TestRequest&) { return TestReply{.body = "ok"}; }) {}
+  explicit SlackStandIn(std::vector<TestReply> replies = {})
+      : replies_(std::move(replies)), server_([this](const TestRequest&) {
+          std::lock_guard lock(mu_);
+          return next_ < replies_.size() ? replies_[next_++] : TestReply{.body = "ok"};
+        }) {}
 
   std::string url() const { return server_.Url("/services/T0/B0/secret"); }
 
@@ -60,7 +66,10 @@ class SlackStandIn {
   }
 
  private:
-  LoopbackHttpServer server_;
+  std::mutex mu_;
+  const std::vector<TestReply> replies_;
+  size_t next_ = 0;            // GUARDED_BY(mu_)
+  LoopbackHttpServer server_;  // last: stops before the replies go
 };
 
 // A scrape target whose series the test sets and removes.
@@ -454,6 +463,97 @@ TEST_F(AlertingIntegrationTest, AlertmanagerConfigFileRoutesToWebhookWithTeamsEx
   target.Set({{"disk_free_ratio{team=\"storage\",volume=\"v2\"}", 0.01}});
   ASSERT_TRUE(WaitFor([&] { return hooks().size() >= 2; })) << andon->Log();
   EXPECT_EQ(hooks()[1]["alerts"].size(), 2u);
+  EXPECT_EQ(andon->StopWith(SIGTERM), 0) << andon->Log();
+}
+
+TEST_F(AlertingIntegrationTest, SlackOutageAndRateLimitEndInExactlyOneAcceptedMessage) {
+  // Slack fails (500), then rate-limits (429, Retry-After: 1), then accepts.
+  SlackStandIn slack(
+      {TestReply{.status = 500, .body = "internal_error"},
+       TestReply{.status = 429, .body = "rate_limited", .headers = {{"Retry-After", "1"}}}});
+  MetricsTarget target;
+  target.Set({{"app_errors{team=\"payments\",shard=\"1\"}", 1}});
+  auto andon = StartAndon(AndonYml(target, slack));
+  ASSERT_TRUE(WaitFor([&] {
+    return MetricValue(*andon, "andon_notifications_total{integration=\"slack\"}") == 1 &&
+           SlackAttempts(*andon) == 3;
+  })) << andon->Log();
+  // The same message three times: the retries re-send the notification, not a new one.
+  std::vector<json> posts = slack.MessagesTo("#payments");
+  ASSERT_EQ(posts.size(), 3u);
+  EXPECT_EQ(SlackStandIn::Title(posts[0]), "[FIRING:1] PaymentsErrors");
+  EXPECT_EQ(posts[1], posts[0]);
+  EXPECT_EQ(posts[2], posts[0]);
+  // A retried delivery that finally succeeded is no failure.
+  EXPECT_LE(MetricValue(*andon, "andon_notifications_failed_total{integration=\"slack\"}"), 0);
+
+  // The witness that later flushes of the payments group happened: a new search alert is
+  // sent group_wait after it appears, and a second one joins a group_interval later. The
+  // accepted payments message was logged, so those flushes sent nothing more.
+  target.Set({{"search_latency_seconds{team=\"search\",node=\"a\"}", 5}});
+  ASSERT_TRUE(WaitFor([&] { return !slack.MessagesTo("#search").empty(); })) << andon->Log();
+  target.Set({{"search_latency_seconds{team=\"search\",node=\"b\"}", 5}});
+  ASSERT_TRUE(WaitFor([&] {
+    for (const std::string& t : slack.TitlesTo("#search")) {
+      if (t == "[FIRING:2] SearchSlow") return true;
+    }
+    return false;
+  })) << andon->Log();
+  EXPECT_EQ(slack.MessagesTo("#payments").size(), 3u);
+  EXPECT_EQ(andon->StopWith(SIGTERM), 0) << andon->Log();
+}
+
+TEST_F(AlertingIntegrationTest, PrometheusUsesAndonAsItsAlertmanager) {
+  SlackStandIn slack;
+  MetricsTarget target;  // andon's own rules stay quiet: the target has no series
+  auto andon = StartAndon(AndonYml(target, slack));
+
+  // Debian's Prometheus evaluates an always-firing rule and sends the alert to andon's
+  // /api/v2/alerts as to any Alertmanager.
+  PrometheusProcess prom;
+  WriteFile(prom.dir() / "rules.yml", R"(groups:
+- name: prometheus
+  rules:
+  - alert: PrometheusSaysHello
+    expr: vector(1)
+    labels: {team: search, severity: warning}
+    annotations: {summary: "sent by prometheus"}
+)");
+  ASSERT_TRUE(
+      prom.Start("global:\n"
+                 "  evaluation_interval: 1s\n"
+                 "rule_files: ['" +
+                     (prom.dir() / "rules.yml").string() +
+                     "']\n"
+                     "alerting:\n"
+                     "  alertmanagers:\n"
+                     "  - static_configs:\n"
+                     "    - targets: ['127.0.0.1:" +
+                     std::to_string(andon->port()) + "']\n",
+                 // Its first send may come before it discovered andon (dropped, as
+                 // Prometheus does); the next comes a resend delay later.
+                 {"--rules.alert.resend-delay=1s"}))
+      << prom.Log();
+
+  ASSERT_TRUE(WaitFor([&] { return !slack.MessagesTo("#search").empty(); }))
+      << "prometheus's alertmanagers: " << HttpGet(prom.port(), "/api/v1/alertmanagers").body
+      << "\nprometheus's alerts: " << HttpGet(prom.port(), "/api/v1/alerts").body
+      << "\nandon's alerts: " << HttpGet(andon->port(), "/api/v2/alerts").body << "\n"
+      << prom.Log() << andon->Log();
+  json message = slack.MessagesTo("#search")[0];
+  EXPECT_EQ(SlackStandIn::Title(message), "[FIRING:1] PrometheusSaysHello");
+  EXPECT_EQ(SlackStandIn::RunbookUrl(message),
+            "https://runbooks.example.com/search/PrometheusSaysHello");
+  EXPECT_NE(message["attachments"][0]["text"].get<std::string>().find("sent by prometheus"),
+            std::string::npos)
+      << message.dump();
+  // Prometheus's generator URL is the link back to the expression.
+  EXPECT_NE(message["attachments"][0]
+                .value("title_link", "")
+                .find(":" + std::to_string(prom.port()) + "/graph?g0.expr="),
+            std::string::npos)
+      << message.dump();
+  EXPECT_TRUE(slack.MessagesTo("#payments").empty());
   EXPECT_EQ(andon->StopWith(SIGTERM), 0) << andon->Log();
 }
 

@@ -2,8 +2,6 @@
 // remote-writes everything to a real andon started with --web.enable-remote-write-receiver;
 // then both answer the same PromQL queries at the same instant with the same numbers.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -14,58 +12,13 @@
 
 #include "common/url_escape.h"
 #include "tests/integration/andon_process.h"
+#include "tests/integration/prometheus_process.h"
 #include "tests/wait_for.h"
 
 namespace andon::testing {
 namespace {
 
 using json = nlohmann::json;
-
-constexpr const char* kPrometheus = "/usr/bin/prometheus";
-
-// A running Debian prometheus remote-writing to `andon_port`.
-class PrometheusProcess {
- public:
-  explicit PrometheusProcess(uint16_t andon_port) : dir_(MakeTempDir("andon-prom-")) {
-    port_ = FreeLoopbackPort();
-    WriteFile(dir_ / "prometheus.yml",
-              "global:\n"
-              "  scrape_interval: 1s\n"
-              "scrape_configs:\n"
-              "  - job_name: prometheus\n"
-              "    static_configs: [{targets: ['127.0.0.1:" +
-                  std::to_string(port_) +
-                  "']}]\n"
-                  "remote_write:\n"
-                  "  - url: http://127.0.0.1:" +
-                  std::to_string(andon_port) +
-                  "/api/v1/write\n"
-                  "    queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: "
-                  "1s}\n"
-                  "    metadata_config: {send_interval: 1s}\n");
-  }
-  ~PrometheusProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    std::filesystem::remove_all(dir_);
-  }
-  bool Start() {
-    pid_ = SpawnUntilReady({kPrometheus, "--config.file=" + (dir_ / "prometheus.yml").string(),
-                            "--storage.tsdb.path=" + (dir_ / "data").string(),
-                            "--web.listen-address=127.0.0.1:" + std::to_string(port_)},
-                           dir_ / "prometheus.log", /*stdout_to_log=*/true, port_);
-    return pid_ > 0;
-  }
-  uint16_t port() const { return port_; }
-  std::string Log() const { return ReadFile(dir_ / "prometheus.log"); }
-
- private:
-  std::filesystem::path dir_;
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
 
 std::string Escaped(const std::string& s) {
   std::string out;
@@ -111,7 +64,7 @@ std::set<std::string> FederatedSeries(uint16_t port, const std::string& match) {
 }
 
 TEST(RemoteWriteIntegrationTest, PrometheusRemoteWritesIntoAndonAndBothAnswerTheSame) {
-  if (!std::filesystem::exists(kPrometheus)) {
+  if (!std::filesystem::exists(kPrometheusBinary)) {
     GTEST_SKIP() << "prometheus missing: scripts/install-deps.sh installs Debian's package";
   }
   // Andon scrapes nothing itself: everything it holds came over remote write.
@@ -120,8 +73,24 @@ TEST(RemoteWriteIntegrationTest, PrometheusRemoteWritesIntoAndonAndBothAnswerThe
   AndonProcess andon({"--web.enable-remote-write-receiver",
                       "--config.file=" + (config_dir / "andon.yml").string()});
   ASSERT_TRUE(andon.Start()) << andon.Log();
-  PrometheusProcess prom(andon.port());
-  ASSERT_TRUE(prom.Start()) << prom.Log();
+  PrometheusProcess prom;
+  // It scrapes itself every second and remote-writes everything to andon.
+  ASSERT_TRUE(
+      prom.Start("global:\n"
+                 "  scrape_interval: 1s\n"
+                 "scrape_configs:\n"
+                 "  - job_name: prometheus\n"
+                 "    static_configs: [{targets: ['127.0.0.1:" +
+                 std::to_string(prom.port()) +
+                 "']}]\n"
+                 "remote_write:\n"
+                 "  - url: http://127.0.0.1:" +
+                 std::to_string(andon.port()) +
+                 "/api/v1/write\n"
+                 "    queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, "
+                 "max_backoff: 1s}\n"
+                 "    metadata_config: {send_interval: 1s}\n"))
+      << prom.Log();
 
   // Several scrapes have arrived in andon.
   json latest;
