@@ -172,6 +172,9 @@ class Db::DbQuerier final : public Querier {
                                     int64_t maxt) const;
   Result<std::vector<uint64_t>> StoreRefs(std::span<const LabelMatcher> matchers, int64_t mint,
                                           int64_t maxt) const;
+  // Whether the head holds samples in [mint, maxt]: a head outside the range adds no series,
+  // names or values (as a Prometheus block outside the query range).
+  bool HeadOverlaps(int64_t mint, int64_t maxt) const;
 
   Db* db_;
   int64_t mint_, maxt_;
@@ -287,7 +290,9 @@ Result<std::vector<uint64_t>> Db::DbQuerier::StoreRefs(std::span<const LabelMatc
 Result<std::vector<Group>> Db::DbQuerier::Groups(std::span<const LabelMatcher> matchers,
                                                  int64_t mint, int64_t maxt) const {
   std::map<Labels, Group> by_labels;
-  for (SeriesRef ref : db_->head_->index().Select(matchers)) {
+  Postings head_refs;
+  if (HeadOverlaps(mint, maxt)) head_refs = db_->head_->index().Select(matchers);
+  for (SeriesRef ref : head_refs) {
     Labels l = db_->head_->LabelsForRef(ref);
     if (l.empty()) continue;
     Group& g = by_labels[l];
@@ -325,10 +330,17 @@ std::unique_ptr<SeriesSet> Db::DbQuerier::Select(std::span<const LabelMatcher> m
                                        mint, maxt, std::move(err));
 }
 
+bool Db::DbQuerier::HeadOverlaps(int64_t mint, int64_t maxt) const {
+  HeadStats s = db_->head_->Stats();
+  return s.min_time <= maxt && s.max_time >= mint;
+}
+
 Result<std::vector<std::string>> Db::DbQuerier::LabelNames(std::span<const LabelMatcher> matchers) {
   std::set<std::string, std::less<>> names;
   if (matchers.empty()) {
-    for (std::string& n : db_->head_->index().LabelNames()) names.insert(std::move(n));
+    if (HeadOverlaps(mint_, maxt_)) {
+      for (std::string& n : db_->head_->index().LabelNames()) names.insert(std::move(n));
+    }
     Result<std::vector<std::string>> stored = db_->store_->LabelNamesInRange(mint_, maxt_);
     if (!stored.ok()) return stored.status();
     for (std::string& n : *stored) names.insert(std::move(n));
@@ -348,7 +360,9 @@ Result<std::vector<std::string>> Db::DbQuerier::LabelValues(
     std::string_view name, std::span<const LabelMatcher> matchers) {
   std::set<std::string, std::less<>> values;
   if (matchers.empty()) {
-    for (std::string& v : db_->head_->index().LabelValues(name)) values.insert(std::move(v));
+    if (HeadOverlaps(mint_, maxt_)) {
+      for (std::string& v : db_->head_->index().LabelValues(name)) values.insert(std::move(v));
+    }
     Result<std::vector<std::string>> stored = db_->store_->LabelValuesInRange(name, mint_, maxt_);
     if (!stored.ok()) return stored.status();
     for (std::string& v : *stored) values.insert(std::move(v));

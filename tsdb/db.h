@@ -105,7 +105,8 @@ class Db {
   Db& operator=(const Db&) = delete;
 
   std::unique_ptr<Appender> NewAppender();
-  // A merged view of all data; the range bounds LabelNames/LabelValues over the store.
+  // A merged view of all data; the range bounds LabelNames/LabelValues (the head counts when
+  // its sample time range overlaps, the store by partition).
   std::unique_ptr<Querier> NewQuerier(int64_t mint = std::numeric_limits<int64_t>::min(),
                                       int64_t maxt = std::numeric_limits<int64_t>::max());
 

@@ -689,8 +689,9 @@ Status RocksDbStore::LoadMeta() {
   it.reset(db_->NewIterator(ro, wal_));
   it->SeekToLast();
   uint64_t last = wal_truncated_upto_;
-  if (it->Valid() && it->key().size() == 8)
+  if (it->Valid() && it->key().size() == 8) {
     last = std::max(last, RocksDbOwnedBe64(it->key().data()));
+  }
   if (!it->status().ok()) return FromRocks(it->status(), fmt::format("open {}: read WAL", dir_));
   next_seq_.store(last + 1);
   return Status::Ok();

@@ -211,6 +211,29 @@ TEST(DbTest, RetentionDropsOldPartitionsAndQueriesStopReturningThem) {
   EXPECT_EQ(*q->LabelValues("job", {}), (std::vector<std::string>{"kept"}));
 }
 
+// A query range before everything the head holds gets none of the head's series, names or
+// values (Prometheus leaves out blocks outside the range); a range over the head gets them.
+TEST(DbTest, LabelQueriesLeaveOutAHeadOutsideTheRange) {
+  TempDir tmp;
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok());
+  auto app = (*db)->NewAppender();
+  ASSERT_TRUE(app->Append(0, Labels{{"__name__", "up"}, {"job", "self"}}, 5000, 1).ok());
+  ASSERT_TRUE(app->Commit().ok());
+
+  auto before = (*db)->NewQuerier(0, 4999);
+  EXPECT_TRUE(before->LabelNames({})->empty());
+  EXPECT_TRUE(before->LabelValues("job", {})->empty());
+  EXPECT_TRUE(before->LabelValues("job", std::vector{Eq("__name__", "up")})->empty());
+
+  auto over = (*db)->NewQuerier(5000, 6000);
+  EXPECT_EQ(*over->LabelNames({}), (std::vector<std::string>{"__name__", "job"}));
+  EXPECT_EQ(*over->LabelValues("job", {}), (std::vector<std::string>{"self"}));
+  EXPECT_EQ(*over->LabelValues("job", std::vector{Eq("__name__", "up")}),
+            (std::vector<std::string>{"self"}));
+  EXPECT_EQ(ReadAll(**db, {Eq("__name__", "up")}).size(), 1u);
+}
+
 TEST(DbTest, SeriesLeavingTheHeadStayQueryableFromTheStore) {
   TempDir tmp;
   DbOptions o = Manual();
