@@ -30,13 +30,13 @@ test-asan: deps
 
 # ThreadSanitizer over the layers with background threads (HTTP server, tsdb, registry,
 # scrape loops and discovery, rule evaluation, the alert dispatcher, outbound HTTP and alert
-# delivery).
+# delivery, remote-write queues).
 # Debian's librocksdb is not built with TSan: its internal races are suppressed, ours not.
 # The kill -9 crash tests (separate processes re-opening RocksDB) run in the other builds.
 test-tsan: deps
 	cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANDON_SANITIZE=thread
-	cmake --build $(TSAN_DIR) -j $(JOBS) --target common_test tsdb_test web_test scrape_test rules_test alerting_test
-	for t in common_test tsdb_test web_test scrape_test rules_test alerting_test; do \
+	cmake --build $(TSAN_DIR) -j $(JOBS) --target common_test tsdb_test web_test scrape_test rules_test alerting_test remote_test
+	for t in common_test tsdb_test web_test scrape_test rules_test alerting_test remote_test; do \
 	  TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsdb/tsan_rocksdb.supp" \
 	    ./$(TSAN_DIR)/$$t --gtest_brief=1 --gtest_filter='-*Crash*' || exit 1; \
 	done

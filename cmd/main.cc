@@ -25,6 +25,7 @@
 #include "alerting/alert_router.h"
 #include "alerting/alertmanager_sink.h"
 #include "alerting/fan_out_sink.h"
+#include "alerting/relabeling_sink.h"
 #include "cmd/check_rules.h"
 #include "cmd/check_web_config.h"
 #include "cmd/test_rules.h"
@@ -39,8 +40,10 @@
 #include "common/text_exposition_writer.h"
 #include "common/yaml_reader.h"
 #include "query/engine.h"
+#include "remote/remote_write_storage.h"
 #include "rules/rule_manager.h"
 #include "scrape/kubernetes_discovery.h"
+#include "scrape/relabel.h"
 #include "scrape/scrape_manager.h"
 #include "tsdb/db.h"
 #include "web/alertmanager_api.h"
@@ -447,6 +450,8 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   };
   record_reload();
 
+  // remote_write: one queue per target tailing the WAL; stopped before the Db closes.
+  remote::RemoteWriteStorage remote_storage(*db, &registry);
   // Scraping: one pool per scrape_config, on its own threads; reloads re-apply the config.
   scrape::ScrapeManager scrape_manager(*db, scrape::ScrapeManagerOptions{});
   const query::Engine engine(engine_options);  // outlives the server's handlers and the rules
@@ -471,7 +476,9 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   NotificationThread notify;
   AlertmanagerSinks alertmanagers(notify.ioc.get_executor(), notification_queue_capacity);
   // Rule alerts go to the router and to the external Alertmanagers.
-  alerting::FanOutSink rule_alerts({router.get(), &alertmanagers});
+  // alert_relabel_configs apply to both (after the external labels).
+  alerting::FanOutSink fan_out({router.get(), &alertmanagers});
+  alerting::RelabelingSink rule_alerts(&fan_out);
   rules::RuleManager rule_manager(*db, engine, &rule_alerts, rule_options);
   auto apply = [&](const Config& c) {
     if (!flags.alertmanager_config_file.empty() && c.alerting.router) {
@@ -484,9 +491,20 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
                      : Result<std::shared_ptr<alerting::AlertRouter::Prepared>>(routing.status());
     if (!next_router.ok()) return next_router.status().WithContext("alert router");
     auto sink = alertmanagers.Prepare(c);
-    Status s = sink.ok() ? rule_manager.ApplyConfig(c) : sink.status();
+    if (!sink.ok()) return sink.status();
+    auto queues = remote_storage.Prepare(c);
+    if (!queues.ok()) return queues.status();
+    Status s = rule_manager.ApplyConfig(c);
     if (s.ok()) s = scrape_manager.ApplyConfig(c);
     if (s.ok()) alertmanagers.Commit(std::move(*sink));
+    if (s.ok()) s = remote_storage.Commit(std::move(*queues));
+    if (s.ok()) {
+      auto relabel = std::make_shared<const std::vector<config::RelabelConfig>>(
+          c.alerting.alert_relabel_configs);
+      rule_alerts.SetRelabel(
+          relabel->empty() ? alerting::RelabelingSink::Relabel()
+                           : [relabel](LabelsBuilder& b) { return scrape::Relabel(*relabel, b); });
+    }
     if (s.ok()) s = router->Commit(std::move(*next_router));
     return s;
   };
@@ -613,6 +631,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   rule_manager.Stop();
   router->Stop();  // the dispatcher, then its notifiers, then their io_context
   alertmanagers.Stop();
+  remote_storage.Stop();
   if (Status s = db->Close(); !s.ok()) {
     LogError("main", "closing storage failed", {{"err", s.message()}});
     return 1;

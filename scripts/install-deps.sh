@@ -9,7 +9,7 @@ packages=(
   librocksdb-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libbz2-dev
   libprotobuf-dev protobuf-compiler libssl-dev libcrypt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus prometheus-alertmanager
+  prometheus prometheus-alertmanager victoria-metrics
 )
 
 missing=()

@@ -406,6 +406,9 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOptions& op
   ho.wal = db->wal_.get();
   db->head_ = std::make_unique<Head>(ho);
   if (Status st = db->Recover(); !st.ok()) return st.WithContext("tsdb " + dir + ": recovery");
+  Result<std::map<std::string, uint64_t>> cursors = db->store_->WalCursors();
+  if (!cursors.ok()) return cursors.status();
+  db->cursors_ = std::move(*cursors);
   db->closed_.store(false);
   if (options.metrics != nullptr) {
     if (Status st = db->RegisterMetrics(); !st.ok()) {
@@ -520,10 +523,18 @@ std::unique_ptr<Querier> Db::NewQuerier(int64_t mint, int64_t maxt) {
 Status Db::Checkpoint() {
   std::lock_guard lock(maintain_mu_);
   auto start = std::chrono::steady_clock::now();
-  uint64_t upto;
+  const uint64_t last = VisibleWalSeq();
+  uint64_t upto = last;
   {
-    std::unique_lock commit_lock(commit_mu_);
-    upto = store_->LastWalSeq();
+    // Lagging WAL cursors hold records back, but not those older than wal_hold.
+    std::lock_guard cursors_lock(cursors_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    while (!checkpoint_seqs_.empty() && checkpoint_seqs_.front().first <= now - options_.wal_hold) {
+      wal_hold_floor_ = std::max(wal_hold_floor_, checkpoint_seqs_.front().second);
+      checkpoint_seqs_.pop_front();
+    }
+    for (const auto& [name, seq] : cursors_) upto = std::min(upto, std::max(seq, wal_hold_floor_));
+    checkpoint_seqs_.emplace_back(now, last);
   }
   Status st = head_->PersistChunks(
       [&](std::span<const PendingChunk> chunks, std::span<const uint8_t> bytes) {
@@ -550,6 +561,56 @@ Status Db::Checkpoint() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return Status::Ok();
+}
+
+uint64_t Db::VisibleWalSeq() {
+  std::unique_lock commit_lock(commit_mu_);  // no batch is between log and apply
+  return store_->LastWalSeq();
+}
+
+Result<uint64_t> Db::ReadWal(uint64_t from_seq, uint64_t upto_seq, size_t max_samples,
+                             const tsdb::RocksDbStore::SamplesCallback& on_samples) const {
+  return store_->ReadWal(from_seq, upto_seq, max_samples, on_samples);
+}
+
+Result<Labels> Db::SeriesLabels(uint64_t ref) const {
+  Result<std::vector<tsdb::StoredLabel>> stored = store_->ReadSeries(ref);
+  if (!stored.ok()) return stored.status();
+  LabelsBuilder b;
+  for (const tsdb::StoredLabel& l : *stored) b.Set(l.name, l.value);
+  return b.Build();
+}
+
+Result<uint64_t> Db::OpenWalCursor(const std::string& name) {
+  std::lock_guard lock(cursors_mu_);
+  if (auto it = cursors_.find(name); it != cursors_.end()) return it->second;
+  const uint64_t seq = VisibleWalSeq();
+  if (Status st = store_->PutWalCursor(name, seq); !st.ok()) return st;
+  cursors_.emplace(name, seq);
+  return seq;
+}
+
+Status Db::AdvanceWalCursor(const std::string& name, uint64_t seq) {
+  std::lock_guard lock(cursors_mu_);
+  auto it = cursors_.find(name);
+  if (it == cursors_.end()) return Status::NotFound("no WAL cursor " + name);
+  if (seq <= it->second) return Status::Ok();
+  if (Status st = store_->PutWalCursor(name, seq); !st.ok()) return st;
+  it->second = seq;
+  return Status::Ok();
+}
+
+Status Db::RemoveWalCursor(const std::string& name) {
+  std::lock_guard lock(cursors_mu_);
+  if (cursors_.erase(name) == 0) return Status::Ok();
+  return store_->DeleteWalCursor(name);
+}
+
+std::vector<std::string> Db::WalCursorNames() const {
+  std::lock_guard lock(cursors_mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, seq] : cursors_) names.push_back(name);
+  return names;
 }
 
 Status Db::Maintain() {

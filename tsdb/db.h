@@ -38,7 +38,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -46,6 +48,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/labels.h"
 #include "common/metrics_registry.h"
 #include "common/status.h"
 #include "tsdb/appender.h"
@@ -72,6 +75,8 @@ struct DbOptions {
   // head (its data stays queryable from the store); samples older than that are rejected
   // as out of bounds. At least kMaxChunkDurationMs, so GC rarely splits a chunk.
   int64_t head_keep_ms = 2LL * 3600 * 1000;
+  // Longest a lagging WAL cursor (see OpenWalCursor) holds WAL records back from truncation.
+  std::chrono::milliseconds wal_hold{std::chrono::hours(2)};
   // Run the background loop (checkpoint, GC, retention). Tests may drive Maintain() by hand.
   bool background = true;
   // Smaller RocksDB memtables and cache than the store's defaults: the WAL memtable holds
@@ -111,6 +116,24 @@ class Db {
                                       int64_t maxt = std::numeric_limits<int64_t>::max());
 
   DbStats Stats() const;
+
+  // --- WAL readers (remote write) ------------------------------------------------------
+  // Every batch with a WAL seq up to the returned one has been logged (ReadWal sees it).
+  uint64_t VisibleWalSeq();
+  // See RocksDbStore::ReadWal.
+  Result<uint64_t> ReadWal(uint64_t from_seq, uint64_t upto_seq, size_t max_samples,
+                           const tsdb::RocksDbStore::SamplesCallback& on_samples) const;
+  // The labels a series ref was logged with.
+  Result<Labels> SeriesLabels(uint64_t ref) const;
+  // A named WAL cursor is the last seq its reader has finished with. Opening an unknown
+  // name creates it at VisibleWalSeq(): a new reader starts with new data. While a cursor
+  // exists, checkpoints keep the WAL records after it for at most DbOptions::wal_hold (then
+  // they are truncated anyway and the reader finds a gap). Cursors persist in the data dir,
+  // so a restarted reader resumes where it stopped.
+  Result<uint64_t> OpenWalCursor(const std::string& name);
+  Status AdvanceWalCursor(const std::string& name, uint64_t seq);
+  Status RemoveWalCursor(const std::string& name);
+  std::vector<std::string> WalCursorNames() const;
 
   // Persists chunks and truncates the WAL (see above). Runs in the background; public for
   // tests and tools.
@@ -159,6 +182,12 @@ class Db {
   HistogramFamily* checkpoint_seconds_ = nullptr;
   std::atomic<Histogram*> wal_write_seconds_{nullptr};  // observed on every commit
   std::vector<std::string> registered_;
+
+  mutable std::mutex cursors_mu_;
+  std::map<std::string, uint64_t> cursors_;  // name -> seq; mirrored in the store
+  // (time, S) of recent checkpoints; S of those older than wal_hold is the hold floor.
+  std::deque<std::pair<std::chrono::steady_clock::time_point, uint64_t>> checkpoint_seqs_;
+  uint64_t wal_hold_floor_ = 0;  // guarded by cursors_mu_
 
   struct Background;
   std::unique_ptr<Background> bg_;

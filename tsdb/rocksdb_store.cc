@@ -47,6 +47,7 @@ constexpr std::string_view kMetaVersion = "version";
 constexpr std::string_view kMetaPartitionWidth = "partition_width_ms";
 constexpr std::string_view kMetaWalTruncated = "wal_truncated_upto";
 constexpr char kMetaPartitionPrefix = 'P';
+constexpr char kMetaWalCursorPrefix = 'C';
 
 constexpr std::array<std::string_view, 5> kColumnFamilies = {"meta", "series", "postings", "chunks",
                                                              "wal"};
@@ -782,6 +783,84 @@ Result<ReplayStats> RocksDbStore::Replay(const SeriesCallback& on_series,
              {"records", std::to_string(stats.records)}});
   }
   return stats;
+}
+
+uint64_t RocksDbStore::WalTruncatedUpto() const {
+  std::lock_guard<std::mutex> l(write_mu_);
+  return wal_truncated_upto_;
+}
+
+Result<uint64_t> RocksDbStore::ReadWal(uint64_t from_seq, uint64_t upto_seq, size_t max_samples,
+                                       const SamplesCallback& on_samples) const {
+  if (from_seq == 0) from_seq = 1;
+  if (from_seq > upto_seq) return from_seq - 1;
+  std::string lower, upper;
+  PutBe64(lower, from_seq);
+  PutBe64(upper, upto_seq + 1);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, wal_));
+  std::vector<WalSample> samples;
+  size_t delivered = 0;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    uint64_t seq = it->key().size() == 8 ? RocksDbOwnedBe64(it->key().data()) : 0;
+    if (seq == 0 || !DecodeWalRecord(it->value().ToStringView(), samples)) {
+      LogError(kComponent, "skipping corrupt WAL record while reading",
+               {{"dir", dir_}, {"seq", std::to_string(seq)}});
+      continue;
+    }
+    if (Status s = on_samples(seq, samples); !s.ok()) return s;
+    delivered += samples.size();
+    if (delivered >= max_samples) return seq;
+  }
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), fmt::format("tsdb {}: read WAL from seq {}", dir_, from_seq));
+  }
+  return upto_seq;
+}
+
+namespace {
+std::string WalCursorKey(std::string_view name) {
+  std::string key(1, kMetaWalCursorPrefix);
+  key.append(name);
+  return key;
+}
+}  // namespace
+
+Status RocksDbStore::PutWalCursor(std::string_view name, uint64_t seq) {
+  std::string value;
+  PutBe64(value, seq);
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  return FromRocks(db_->Put(wo, meta_, WalCursorKey(name), value),
+                   fmt::format("tsdb {}: store WAL cursor {}", dir_, name));
+}
+
+Status RocksDbStore::DeleteWalCursor(std::string_view name) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  return FromRocks(db_->Delete(wo, meta_, WalCursorKey(name)),
+                   fmt::format("tsdb {}: delete WAL cursor {}", dir_, name));
+}
+
+Result<std::map<std::string, uint64_t>> RocksDbStore::WalCursors() const {
+  std::map<std::string, uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  const std::string prefix(1, kMetaWalCursorPrefix);
+  for (it->Seek(prefix); it->Valid() && StartsWith(it->key(), prefix); it->Next()) {
+    if (it->value().size() != 8) {
+      return Status::Corruption(
+          fmt::format("tsdb {}: malformed WAL cursor {}", dir_, it->key().ToString(true)));
+    }
+    out[it->key().ToString().substr(1)] = RocksDbOwnedBe64(it->value().data());
+  }
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), fmt::format("tsdb {}: read WAL cursors", dir_));
+  }
+  return out;
 }
 
 Status RocksDbStore::TruncateWal(uint64_t upto_seq) {

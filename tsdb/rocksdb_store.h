@@ -156,6 +156,21 @@ class RocksDbStore {
   Result<ReplayStats> Replay(const SeriesCallback& on_series, const SamplesCallback& on_samples);
   // Deletes WAL records with seq <= upto_seq. Sequence numbers are never reused.
   Status TruncateWal(uint64_t upto_seq);
+  uint64_t WalTruncatedUpto() const;
+  // Calls on_samples for the WAL records with from_seq <= seq <= upto_seq in sequence order,
+  // stopping after the record that brings the samples delivered to max_samples or more (a
+  // record is never split). Returns where a reader continues after: upto_seq when every
+  // record up to it was read, else the seq of the last record delivered. Records already
+  // truncated are simply absent (the first seq delivered then exceeds from_seq); corrupt
+  // records are logged and skipped.
+  Result<uint64_t> ReadWal(uint64_t from_seq, uint64_t upto_seq, size_t max_samples,
+                           const SamplesCallback& on_samples) const;
+
+  // --- WAL cursors: named reader positions (remote write), persisted in the meta column
+  // family. The store only keeps them; Db decides what they hold back.
+  Status PutWalCursor(std::string_view name, uint64_t seq);
+  Status DeleteWalCursor(std::string_view name);
+  Result<std::map<std::string, uint64_t>> WalCursors() const;
 
   // --- Series ----------------------------------------------------------------------------
   Result<std::vector<StoredLabel>> ReadSeries(uint64_t ref) const;
@@ -232,7 +247,7 @@ class RocksDbStore {
   uint64_t wal_truncated_upto_ = 0;  // guarded by write_mu_
 
   // Serializes PutChunk, TruncateWal and retention (read-modify-write of partition meta).
-  std::mutex write_mu_;
+  mutable std::mutex write_mu_;
   // Partition -> highest chunk maxt. Written under write_mu_ + partitions_mu_ (exclusive).
   mutable std::shared_mutex partitions_mu_;
   std::map<int64_t, int64_t> partitions_;

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/andon_process.h"
@@ -554,6 +555,62 @@ TEST_F(AlertingIntegrationTest, PrometheusUsesAndonAsItsAlertmanager) {
       << message.dump();
   EXPECT_TRUE(slack.MessagesTo("#payments").empty());
   EXPECT_EQ(andon->StopWith(SIGTERM), 0) << andon->Log();
+}
+
+// An HA pair: two andons with the same rule and different `replica` external labels send
+// their alerts to one router (a third andon). alert_relabel_configs drops `replica`, so
+// both replicas' alerts have one fingerprint: the router holds one alert and Slack gets
+// one message, however often both replicas resend it.
+TEST_F(AlertingIntegrationTest, AnHaPairsAlertsDeduplicateInTheRouterOnceReplicaIsDropped) {
+  SlackStandIn slack;
+  MetricsTarget target;
+  auto router = StartAndon(AndonYml(target, slack));
+  std::vector<std::unique_ptr<AndonProcess>> replicas;
+  for (const std::string replica : {"a", "b"}) {
+    const std::filesystem::path dir = dir_ / replica;
+    std::filesystem::create_directories(dir);
+    WriteFile(dir / "rules.yml", R"(groups:
+- name: ha
+  rules:
+  - alert: HaPairSaysHello
+    expr: vector(1)
+    labels: {team: search, severity: warning}
+)");
+    WriteFile(dir / "andon.yml",
+              "global:\n"
+              "  evaluation_interval: 1s\n"
+              "  external_labels: {cluster: eu-1, replica: " +
+                  replica +
+                  "}\n"
+                  "rule_files: ['" +
+                  (dir / "rules.yml").string() +
+                  "']\n"
+                  "alerting:\n"
+                  "  alert_relabel_configs:\n"
+                  "  - {action: labeldrop, regex: replica}\n"
+                  "  alertmanagers:\n"
+                  "  - static_configs:\n"
+                  "    - targets: ['127.0.0.1:" +
+                  std::to_string(router->port()) + "']\n");
+    replicas.push_back(std::make_unique<AndonProcess>(std::vector<std::string>{
+        "--config.file=" + (dir / "andon.yml").string(), "--rules.alert.resend-delay=1s"}));
+    ASSERT_TRUE(replicas.back()->Start()) << replicas.back()->Log();
+  }
+  const std::string sent = "andon_notifications_sent_total{alertmanager=\"http://127.0.0.1:" +
+                           std::to_string(router->port()) + "/api/v2/alerts\"}";
+  // Both replicas have sent the alert several times, and the router has notified.
+  ASSERT_TRUE(WaitFor([&] {
+    return MetricValue(*replicas[0], sent) >= 3 && MetricValue(*replicas[1], sent) >= 3 &&
+           !slack.MessagesTo("#search").empty();
+  })) << replicas[0]->Log()
+      << replicas[1]->Log() << router->Log();
+  // Past two more group intervals (2s): a second alert would have joined the group by now.
+  std::this_thread::sleep_for(5s);
+  json alerts = json::parse(HttpGet(router->port(), "/api/v2/alerts").body, nullptr, false);
+  ASSERT_TRUE(alerts.is_array() && alerts.size() == 1) << alerts.dump();
+  EXPECT_EQ(alerts[0]["labels"], json::parse(R"({"alertname": "HaPairSaysHello", "cluster": "eu-1",
+                            "severity": "warning", "team": "search"})"));
+  EXPECT_EQ(slack.TitlesTo("#search"), std::vector<std::string>{"[FIRING:1] HaPairSaysHello"});
 }
 
 TEST_F(AlertingIntegrationTest, WithoutARouterPostedAlertsAreHeldAndShownButSentNowhere) {

@@ -4,15 +4,20 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/url_escape.h"
 #include "tests/integration/andon_process.h"
 #include "tests/integration/prometheus_process.h"
+#include "tests/integration/victoria_metrics_process.h"
 #include "tests/wait_for.h"
 
 namespace andon::testing {
@@ -151,6 +156,133 @@ TEST(RemoteWriteIntegrationTest, PrometheusRemoteWritesIntoAndonAndBothAnswerThe
       },
       std::chrono::seconds(20), std::chrono::milliseconds(200)));
   EXPECT_EQ(andon.Log().find("request rejected"), std::string::npos) << andon.Log();
+  std::filesystem::remove_all(config_dir);
+}
+
+// Raw samples (ms -> value) of one series: from andon by a range selector at `at`, from
+// VictoriaMetrics by its export API up to `at`. Stale markers (NaN) are left out of both.
+using RawSamples = std::map<int64_t, double>;
+
+RawSamples AndonRaw(uint16_t port, const std::string& selector, double at) {
+  RawSamples out;
+  json data = InstantQuery(port, selector + "[1h]", std::to_string(at));
+  if (data == nullptr || data["result"].size() != 1) return out;
+  for (const json& v : data["result"][0]["values"]) {
+    double value = std::stod(v[1].get<std::string>());
+    if (!std::isnan(value)) out[std::llround(v[0].get<double>() * 1000)] = value;
+  }
+  return out;
+}
+
+RawSamples VictoriaRaw(uint16_t port, const std::string& selector, double at) {
+  RawSamples out;
+  HttpResult r = HttpGet(
+      port, "/api/v1/export?match[]=" + Escaped(selector) + "&start=0&end=" + std::to_string(at));
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) continue;
+    for (size_t i = 0; i < j["timestamps"].size() && i < j["values"].size(); ++i) {
+      const json& v = j["values"][i];
+      double value = v.is_number() ? v.get<double>() : std::nan("");
+      if (!std::isnan(value)) out[j["timestamps"][i].get<int64_t>()] = value;
+    }
+  }
+  return out;
+}
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double MetricValue(uint16_t port, const std::string& series) {
+  std::string m = HttpGet(port, "/metrics").body;
+  size_t p = m.find("\n" + series + " ");
+  return p == std::string::npos ? -1 : std::stod(m.substr(p + series.size() + 2));
+}
+
+// Andon scrapes VictoriaMetrics every second and remote-writes to it. Tried: the receiver
+// stops (andon keeps scraping: `up` 0, sends retried), andon itself restarts during the
+// outage, then the receiver comes back. What must survive: every sample andon stored,
+// before, during and after, queried back from VictoriaMetrics with the same values.
+TEST(RemoteWriteIntegrationTest, AndonRemoteWritesToVictoriaMetricsAcrossRestartsOfBoth) {
+  if (!std::filesystem::exists(kVictoriaMetricsBinary)) {
+    GTEST_SKIP() << "victoria-metrics missing: scripts/install-deps.sh installs Debian's package";
+  }
+  VictoriaMetricsProcess vm;
+  ASSERT_TRUE(vm.Start()) << vm.Log();
+  const std::string vm_address = "127.0.0.1:" + std::to_string(vm.port());
+  const std::filesystem::path config_dir = MakeTempDir("andon-rw-config-");
+  WriteFile(config_dir / "andon.yml",
+            "global: {scrape_interval: 1s, scrape_timeout: 500ms}\n"
+            "scrape_configs:\n"
+            "  - job_name: victoria\n"
+            "    static_configs: [{targets: ['" +
+                vm_address +
+                "']}]\n"
+                "remote_write:\n"
+                "  - url: http://" +
+                vm_address +
+                "/api/v1/write\n"
+                "    name: vm\n"
+                "    queue_config: {batch_send_deadline: 500ms, min_backoff: 100ms, max_backoff: "
+                "500ms}\n");
+  AndonProcess andon({"--config.file=" + (config_dir / "andon.yml").string()});
+  ASSERT_TRUE(andon.Start()) << andon.Log();
+  const std::string up = "up{job=\"victoria\"}";
+  ASSERT_TRUE(WaitFor([&] { return VictoriaRaw(vm.port(), up, NowSeconds()).size() >= 3; },
+                      std::chrono::seconds(30), std::chrono::milliseconds(200)))
+      << andon.Log() << vm.Log();
+
+  vm.Stop();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  ASSERT_EQ(andon.StopWith(SIGTERM), 0) << andon.Log();
+  ASSERT_TRUE(andon.Start()) << andon.Log();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_TRUE(vm.Start()) << vm.Log();
+
+  // Wait for a few scrapes after the receiver's return, then for everything up to the
+  // newest of them to be sent.
+  double at = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        RawSamples a = AndonRaw(andon.port(), up, NowSeconds());
+        int ones_after_return = 0;
+        for (auto it = a.rbegin(); it != a.rend() && it->second == 1; ++it) ++ones_after_return;
+        if (ones_after_return < 3) return false;
+        at = static_cast<double>(a.rbegin()->first) / 1000;
+        return true;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(200)))
+      << andon.Log();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return MetricValue(andon.port(),
+                           "andon_remote_storage_queue_highest_sent_timestamp_seconds{"
+                           "remote_name=\"vm\",url=\"http://" +
+                               vm_address + "/api/v1/write\"}") >= at;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(200)))
+      << andon.Log();
+
+  for (const std::string& selector :
+       {up, std::string("scrape_samples_scraped{job=\"victoria\"}")}) {
+    RawSamples want, got;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          want = AndonRaw(andon.port(), selector, at);
+          got = VictoriaRaw(vm.port(), selector, at);
+          return !want.empty() && got == want;
+        },
+        std::chrono::seconds(20), std::chrono::milliseconds(250)))
+        << selector << "\nandon: " << ::testing::PrintToString(want)
+        << "\nvictoria-metrics: " << ::testing::PrintToString(got);
+  }
+  // The outage is in the data: scrapes that failed while VictoriaMetrics was down.
+  RawSamples all_up = AndonRaw(andon.port(), up, at);
+  EXPECT_TRUE(std::any_of(all_up.begin(), all_up.end(), [](auto& s) { return s.second == 0; }))
+      << ::testing::PrintToString(all_up);
+  EXPECT_NE(andon.Log().find("retrying"), std::string::npos) << andon.Log();
   std::filesystem::remove_all(config_dir);
 }
 

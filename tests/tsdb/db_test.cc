@@ -213,6 +213,81 @@ TEST(DbTest, RetentionDropsOldPartitionsAndQueriesStopReturningThem) {
 
 // A query range before everything the head holds gets none of the head's series, names or
 // values (Prometheus leaves out blocks outside the range); a range over the head gets them.
+// A remote-write reader's cursor: tried were a checkpoint with the reader behind, a
+// restart, and a hold that expired. The records after the cursor must survive the first
+// two (readable with their samples); an expired hold must not keep the WAL forever.
+TEST(DbTest, WalCursorsHoldTruncationAcrossRestartsForAtMostWalHold) {
+  TempDir dir;
+  const Labels series{{"__name__", "up"}, {"job", "a"}};
+  SeriesRef ref = 0;
+  auto append = [&](Db& db, int64_t t) {
+    auto app = db.NewAppender();
+    auto r = app->Append(0, series, t, static_cast<double>(t));
+    ASSERT_TRUE(r.ok());
+    ref = *r;
+    ASSERT_TRUE(app->Commit().ok());
+  };
+  uint64_t cursor = 0;
+  {
+    auto db = Db::Open(dir.path(), Manual());
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    append(**db, 1000);
+    auto opened = (*db)->OpenWalCursor("remote_write/r");
+    ASSERT_TRUE(opened.ok());
+    cursor = *opened;
+    EXPECT_EQ(cursor, (*db)->VisibleWalSeq());  // a new cursor starts at the end
+    for (int64_t t = 2000; t <= 5000; t += 1000) append(**db, t);
+    ASSERT_TRUE((*db)->Checkpoint().ok());
+    EXPECT_LE((*db)->Stats().wal_truncated_upto, cursor);
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto db = Db::Open(dir.path(), Manual());
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  auto reopened = (*db)->OpenWalCursor("remote_write/r");
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(*reopened, cursor);
+  std::vector<int64_t> read;
+  auto upto = (*db)->ReadWal(cursor + 1, (*db)->VisibleWalSeq(), 1000,
+                             [&](uint64_t, std::span<const tsdb::WalSample> samples) {
+                               for (const auto& s : samples) read.push_back(s.t_ms);
+                               return Status::Ok();
+                             });
+  ASSERT_TRUE(upto.ok());
+  EXPECT_EQ(read, (std::vector<int64_t>{2000, 3000, 4000, 5000}));
+  auto labels = (*db)->SeriesLabels(ref);
+  ASSERT_TRUE(labels.ok());
+  EXPECT_EQ(*labels, series);
+  // Reading in steps: a record is never split, the position continues after it.
+  read.clear();
+  auto first = (*db)->ReadWal(cursor + 1, (*db)->VisibleWalSeq(), 1,
+                              [&](uint64_t, std::span<const tsdb::WalSample> samples) {
+                                for (const auto& s : samples) read.push_back(s.t_ms);
+                                return Status::Ok();
+                              });
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(read, std::vector<int64_t>{2000});
+  EXPECT_EQ(*first, cursor + 1);
+
+  // Advanced, the cursor lets the checkpoint truncate up to it.
+  ASSERT_TRUE((*db)->AdvanceWalCursor("remote_write/r", *upto).ok());
+  ASSERT_TRUE((*db)->Checkpoint().ok());
+  EXPECT_EQ((*db)->Stats().wal_truncated_upto, *upto);
+  EXPECT_EQ((*db)->WalCursorNames(), std::vector<std::string>{"remote_write/r"});
+  ASSERT_TRUE((*db)->Close().ok());
+
+  // With a zero hold, a lagging cursor holds nothing back after one checkpoint.
+  DbOptions no_hold = Manual();
+  no_hold.wal_hold = std::chrono::milliseconds(0);
+  auto db2 = Db::Open(dir.path(), no_hold);
+  ASSERT_TRUE(db2.ok()) << db2.status().message();
+  for (int64_t t = 6000; t <= 8000; t += 1000) append(**db2, t);
+  ASSERT_TRUE((*db2)->Checkpoint().ok());  // remembers S
+  ASSERT_TRUE((*db2)->Checkpoint().ok());  // the S before is past the hold
+  EXPECT_EQ((*db2)->Stats().wal_truncated_upto, (*db2)->VisibleWalSeq());
+  ASSERT_TRUE((*db2)->RemoveWalCursor("remote_write/r").ok());
+  EXPECT_TRUE((*db2)->WalCursorNames().empty());
+}
+
 TEST(DbTest, LabelQueriesLeaveOutAHeadOutsideTheRange) {
   TempDir tmp;
   auto db = Db::Open(tmp.path(), Manual());
