@@ -1,9 +1,12 @@
-// bench/remote_write_sender.cc: a remote-write load generator for bench/remote_write_compare.
+// bench/remote_write_sender.cc: the remote-write load generator of bench/remote_write_compare
+// and bench/remote_write_send_compare.
 //
 // Builds --series series (10 metric names x instances, 6 labels each, values that look like
 // counters and gauges) and --rounds rounds of one sample per series, `interval_ms` apart and
-// ending now. Every round is cut into WriteRequests of --batch samples (Prometheus's default
-// max_samples_per_send is 500), all encoded (protobuf + snappy) before anything is sent.
+// ending now (or --end-offset-ms after now: a relaying server's remote-write queue sends
+// only samples newer than its own start, as Prometheus's does). Every round is cut into
+// WriteRequests of --batch samples (Prometheus's default max_samples_per_send is 500), all
+// encoded (protobuf + snappy) before anything is sent.
 // --connections keep-alive HTTP/1.1 connections then POST them: connection k owns requests
 // k, k+C, ... of every round and goes round by round, so each series' samples arrive in
 // time order. The first --warmup rounds create the series and are not measured; over the
@@ -49,6 +52,7 @@ struct Options {
   int batch = 500;
   int connections = 4;
   int interval_ms = 1000;
+  int end_offset_ms = 0;
   int pid = 0;
 };
 
@@ -74,7 +78,7 @@ std::vector<std::vector<std::string>> EncodeRounds(const Options& o) {
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  const int64_t t0 = now - static_cast<int64_t>(o.rounds) * o.interval_ms;
+  const int64_t t0 = now + o.end_offset_ms - static_cast<int64_t>(o.rounds) * o.interval_ms;
   std::mt19937_64 rng(42);
   std::vector<double> value(o.series);
   for (double& v : value) v = static_cast<double>(rng() % 100000);
@@ -133,6 +137,8 @@ int main(int argc, char** argv) {
       o.connections = v;
     else if (k == "--interval-ms")
       o.interval_ms = v;
+    else if (k == "--end-offset-ms")
+      o.end_offset_ms = v;
     else if (k == "--pid")
       o.pid = v;
     else {
@@ -143,7 +149,8 @@ int main(int argc, char** argv) {
   if (o.port == 0 || o.warmup >= o.rounds) {
     std::fprintf(stderr,
                  "usage: remote_write_sender --port P [--pid PID] [--series N] [--rounds R] "
-                 "[--warmup W < R] [--batch B] [--connections C] [--interval-ms MS]\n");
+                 "[--warmup W < R] [--batch B] [--connections C] [--interval-ms MS] "
+                 "[--end-offset-ms MS]\n");
     return 2;
   }
   const std::vector<std::vector<std::string>> rounds = EncodeRounds(o);
