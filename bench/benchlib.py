@@ -76,6 +76,12 @@ def wait_ready(port, proc, what, timeout=120):
     sys.exit(f"{what} not ready after {timeout} s")
 
 
+def loadavg():
+    """The 1, 5 and 15 minute load averages, as /proc/loadavg prints them."""
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def proc_status_kib(pid, field):
     """A "<field>: <n> kB" line of /proc/<pid>/status (VmRSS, VmHWM, ...), in KiB."""
     with open(f"/proc/{pid}/status") as f:

@@ -159,13 +159,8 @@ constexpr char kRules[] = R"(groups:
     annotations: {runbook_url: "https://wiki.example.com/search/slow"}
 )";
 
-// The value of `series` (name with its labels, as /metrics writes it) in andon's /metrics;
-// -1 when absent.
 double MetricValue(const AndonProcess& andon, const std::string& series) {
-  const std::string body = HttpGet(andon.port(), "/metrics").body;
-  size_t at = body.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(body.substr(at + series.size() + 2));
+  return andon::testing::MetricValue(andon.port(), series);
 }
 
 // Slack messages andon has had answered (the stand-in replied and andon recorded the

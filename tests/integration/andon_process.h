@@ -72,6 +72,15 @@ inline HttpResult HttpGet(uint16_t port, const std::string& target) {
 }
 
 // Writes raw bytes and returns whatever the server sends back until it closes or 5 s pass.
+// The value of `series` (name with its labels, as /metrics writes it) in the /metrics of
+// the server on `port`; -1 when absent.
+inline double MetricValue(uint16_t port, const std::string& series) {
+  const std::string body = HttpGet(port, "/metrics").body;
+  size_t at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(body.substr(at + series.size() + 2));
+}
+
 inline std::string HttpRaw(uint16_t port, const std::string& bytes) {
   boost::asio::io_context ioc;
   boost::beast::tcp_stream stream(ioc);

@@ -195,12 +195,6 @@ double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-double MetricValue(uint16_t port, const std::string& series) {
-  std::string m = HttpGet(port, "/metrics").body;
-  size_t p = m.find("\n" + series + " ");
-  return p == std::string::npos ? -1 : std::stod(m.substr(p + series.size() + 2));
-}
-
 // Andon scrapes VictoriaMetrics every second and remote-writes to it. Tried: the receiver
 // stops (andon keeps scraping: `up` 0, sends retried), andon itself restarts during the
 // outage, then the receiver comes back. What must survive: every sample andon stored,
