@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <csignal>
@@ -46,6 +47,7 @@
 #include "scrape/relabel.h"
 #include "scrape/scrape_manager.h"
 #include "tsdb/db.h"
+#include "web/admin_api.h"
 #include "web/alertmanager_api.h"
 #include "web/federate_api.h"
 #include "web/http_server.h"
@@ -105,6 +107,7 @@ struct ServeFlags {
   std::string notification_queue_capacity = "10000";
   bool enable_lifecycle = false;
   bool enable_remote_write_receiver = false;
+  bool enable_admin_api = false;
   bool alerting_api_read_only = false;
   bool help = false;
   bool version = false;
@@ -131,6 +134,9 @@ struct ServeFlags {
     flags.Bool("alerting.api.read-only", &alerting_api_read_only,
                "Refuse changes through the Alertmanager API v2 (posting alerts, creating and "
                "expiring silences) with 403; reads still work.");
+    flags.Bool("web.enable-admin-api", &enable_admin_api,
+               "Enable API endpoints for admin control actions (delete series, clean "
+               "tombstones, snapshot).");
     flags.Bool("web.enable-remote-write-receiver", &enable_remote_write_receiver,
                "Enable the remote write receiver at /api/v1/write.");
     flags.String("storage.tsdb.path", &tsdb_path, "Base path for metrics storage.");
@@ -545,6 +551,10 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
     (*durations)->WithLabels({std::string(handler)}).Observe(secs);
   });
 
+  // The main thread waits for signals (below): SIGHUP reloads, SIGTERM/SIGINT and /-/quit stop.
+  boost::asio::io_context signals_ioc;
+  boost::asio::signal_set signals(signals_ioc, SIGTERM, SIGINT, SIGHUP);
+
   web::StatusSources sources;
   sources.build = {ANDON_VERSION, ANDON_REVISION, "", "", "", std::string(CompilerVersion())};
   sources.flags = flag_set.Values();
@@ -558,6 +568,12 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   sources.last_reload_ok = [&] { return config.last_ok(); };
   sources.last_reload_time = [&] { return config.last_time(); };
   sources.enable_lifecycle = flags.enable_lifecycle;
+  sources.quit = [&] {
+    boost::asio::post(signals_ioc, [&] {
+      LogInfo("main", "received termination request via web service, exiting gracefully");
+      signals.cancel();
+    });
+  };
   sources.tsdb_status = [&db] { return TsdbStatusOf(db->Stats()); };
   web::RegisterStatusApi(server, std::move(sources));
   web::RegisterSeriesApi(server,
@@ -572,6 +588,10 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   web::RegisterRemoteWriteApi(
       server, [&db] { return db->NewAppender(); },
       {.enabled = flags.enable_remote_write_receiver, .metrics = &registry});
+  web::RegisterAdminApi(
+      server, {.enabled = flags.enable_admin_api,
+               .db = db.get(),
+               .snapshots_dir = (std::filesystem::path(flags.tsdb_path) / "snapshots").string()});
   web::RegisterFederateApi(
       server, [&db](int64_t mint, int64_t maxt) { return db->NewQuerier(mint, maxt); },
       {.lookback_ms = engine_options.lookback_delta_ms,
@@ -608,9 +628,6 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   LogInfo("main", "server is ready to receive web requests",
           {{"address", flags.listen_address}, {"port", std::to_string(server.port())}});
 
-  // The main thread waits for signals: SIGHUP reloads, SIGTERM/SIGINT stop.
-  boost::asio::io_context signals_ioc;
-  boost::asio::signal_set signals(signals_ioc, SIGTERM, SIGINT, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& err, int sig) {
         if (err) return;

@@ -1,5 +1,7 @@
 #include "tsdb/db.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -176,6 +178,7 @@ class Db::DbQuerier final : public Querier {
   // names or values (as a Prometheus block outside the query range).
   bool HeadOverlaps(int64_t mint, int64_t maxt) const;
 
+  friend class Db;  // DeleteSeries selects through Groups
   Db* db_;
   int64_t mint_, maxt_;
 };
@@ -184,10 +187,12 @@ namespace {
 
 class DbSeriesSet final : public SeriesSet {
  public:
-  DbSeriesSet(const Head* head, const tsdb::RocksDbStore* store, std::vector<Group> groups,
+  DbSeriesSet(const Head* head, const tsdb::RocksDbStore* store,
+              std::shared_ptr<const tsdb::Tombstones> tombstones, std::vector<Group> groups,
               int64_t mint, int64_t maxt, Status err)
       : head_(head),
         store_(store),
+        tombstones_(std::move(tombstones)),
         groups_(std::move(groups)),
         mint_(mint),
         maxt_(maxt),
@@ -243,11 +248,31 @@ class DbSeriesSet final : public SeriesSet {
                              [](const Sample& a, const Sample& b) { return a.t == b.t; }),
                  out->end());
     }
+    if (tombstones_ != nullptr && !tombstones_->empty()) RemoveDeleted(g, out);
     return Status::Ok();
+  }
+
+  // A tombstone of any of the group's refs hides the label set's samples in its interval.
+  void RemoveDeleted(const Group& g, std::vector<Sample>* out) const {
+    deleted_.clear();
+    for (uint64_t ref : g.store_refs) {
+      auto it = tombstones_->find(ref);
+      if (it != tombstones_->end()) {
+        deleted_.insert(deleted_.end(), it->second.begin(), it->second.end());
+      }
+    }
+    if (deleted_.empty()) return;
+    std::erase_if(*out, [&](const Sample& s) {
+      return std::any_of(deleted_.begin(), deleted_.end(), [&](const tsdb::TimeInterval& iv) {
+        return iv.mint <= s.t && s.t <= iv.maxt;
+      });
+    });
   }
 
   const Head* head_;
   const tsdb::RocksDbStore* store_;
+  std::shared_ptr<const tsdb::Tombstones> tombstones_;  // null: none
+  mutable std::vector<tsdb::TimeInterval> deleted_;     // scratch for RemoveDeleted
   std::vector<Group> groups_;
   int64_t mint_, maxt_;
   Status err_;
@@ -325,9 +350,9 @@ std::unique_ptr<SeriesSet> Db::DbQuerier::Select(std::span<const LabelMatcher> m
                                                  int64_t mint, int64_t maxt) {
   Result<std::vector<Group>> groups = Groups(matchers, mint, maxt);
   Status err = groups.status();
-  return std::make_unique<DbSeriesSet>(db_->head_.get(), db_->store_.get(),
-                                       groups.ok() ? std::move(*groups) : std::vector<Group>(),
-                                       mint, maxt, std::move(err));
+  return std::make_unique<DbSeriesSet>(
+      db_->head_.get(), db_->store_.get(), db_->CurrentTombstones(),
+      groups.ok() ? std::move(*groups) : std::vector<Group>(), mint, maxt, std::move(err));
 }
 
 bool Db::DbQuerier::HeadOverlaps(int64_t mint, int64_t maxt) const {
@@ -503,6 +528,11 @@ Status Db::Recover() {
     return it != restored.end() && s.t <= it->second;
   });
   if (Status st = head_->Replay({}, wal); !st.ok()) return st;
+  Result<tsdb::Tombstones> tombstones = store_->ReadTombstones();
+  if (!tombstones.ok()) return tombstones.status();
+  if (!tombstones->empty()) {
+    tombstones_ = std::make_shared<const tsdb::Tombstones>(std::move(*tombstones));
+  }
   wal_truncated_upto_.store(0);
   LogInfo("tsdb", "recovered",
           {{"dir", store_->dir()},
@@ -522,6 +552,10 @@ std::unique_ptr<Querier> Db::NewQuerier(int64_t mint, int64_t maxt) {
 
 Status Db::Checkpoint() {
   std::lock_guard lock(maintain_mu_);
+  return CheckpointLocked();
+}
+
+Status Db::CheckpointLocked() {
   auto start = std::chrono::steady_clock::now();
   const uint64_t last = VisibleWalSeq();
   uint64_t upto = last;
@@ -561,6 +595,157 @@ Status Db::Checkpoint() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// Deletion and snapshots
+
+namespace {
+
+// Adds iv to the sorted, disjoint intervals in *v, merging overlapping and adjacent ones.
+void AddInterval(std::vector<tsdb::TimeInterval>* v, tsdb::TimeInterval iv) {
+  v->push_back(iv);
+  std::sort(v->begin(), v->end(), [](const tsdb::TimeInterval& a, const tsdb::TimeInterval& b) {
+    return a.mint < b.mint;
+  });
+  std::vector<tsdb::TimeInterval> out;
+  for (const tsdb::TimeInterval& x : *v) {
+    if (!out.empty() && (out.back().maxt == kMaxTime || x.mint <= out.back().maxt + 1)) {
+      out.back().maxt = std::max(out.back().maxt, x.maxt);
+    } else {
+      out.push_back(x);
+    }
+  }
+  *v = std::move(out);
+}
+
+bool InAny(const std::vector<tsdb::TimeInterval>& intervals, int64_t t) {
+  return std::any_of(intervals.begin(), intervals.end(),
+                     [t](const tsdb::TimeInterval& iv) { return iv.mint <= t && t <= iv.maxt; });
+}
+
+}  // namespace
+
+std::shared_ptr<const tsdb::Tombstones> Db::CurrentTombstones() const {
+  std::lock_guard lock(tombstones_mu_);
+  return tombstones_;
+}
+
+Result<uint64_t> Db::DeleteSeries(std::span<const LabelMatcher> matchers, int64_t mint,
+                                  int64_t maxt) {
+  int64_t newest = head_->Stats().max_time;
+  for (const tsdb::PartitionInfo& p : store_->Partitions()) newest = std::max(newest, p.max_t_ms);
+  maxt = std::min(maxt, newest);
+  if (mint > maxt) return uint64_t{0};
+  DbQuerier querier(this, mint, maxt);
+  Result<std::vector<Group>> groups = querier.Groups(matchers, mint, maxt);
+  if (!groups.ok()) return groups.status().WithContext("delete series");
+
+  std::lock_guard lock(tombstones_mu_);
+  auto next = tombstones_ ? std::make_shared<tsdb::Tombstones>(*tombstones_)
+                          : std::make_shared<tsdb::Tombstones>();
+  tsdb::Tombstones changed;
+  for (const Group& g : *groups) {
+    for (uint64_t ref : g.store_refs) {
+      std::vector<tsdb::TimeInterval>& intervals = (*next)[ref];
+      AddInterval(&intervals, {mint, maxt});
+      changed[ref] = intervals;
+    }
+  }
+  if (Status st = store_->PutTombstones(changed); !st.ok()) return st.WithContext("delete series");
+  tombstones_ = std::move(next);
+  return static_cast<uint64_t>(groups->size());
+}
+
+Status Db::CleanTombstones() {
+  std::lock_guard lock(maintain_mu_);  // no checkpoint persists head chunks meanwhile
+  if (Status st = CheckpointLocked(); !st.ok()) return st;
+  std::shared_ptr<const tsdb::Tombstones> current = CurrentTombstones();
+  if (current == nullptr || current->empty()) return Status::Ok();
+
+  tsdb::Tombstones remaining;
+  std::vector<Sample> in_head;
+  std::vector<tsdb::Sample> kept;
+  for (const auto& [ref, intervals] : *current) {
+    // Stored chunks from the head's first in-memory sample on are the open chunk's copy,
+    // re-put by every checkpoint: leave them to the tombstone.
+    in_head.clear();
+    head_->CopySeriesSamples(ref, kMinTime, kMaxTime, &in_head);
+    const int64_t head_from = in_head.empty() ? kMaxTime : in_head.front().t;
+
+    std::map<int64_t, std::string> chunks;  // mint -> bytes, of chunks under a tombstone
+    for (const tsdb::TimeInterval& iv : intervals) {
+      tsdb::StoredChunkIterator it = store_->Chunks(ref, iv.mint, iv.maxt);
+      while (it.Next()) {
+        if (it.mint() < head_from) chunks.emplace(it.mint(), std::string(it.bytes()));
+      }
+      if (!it.status().ok()) return it.status().WithContext("clean tombstones");
+    }
+    for (const auto& [mint, bytes] : chunks) {
+      kept.clear();
+      bool removed = false;
+      tsdb::ChunkIterator ci(
+          std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      while (ci.Next()) {
+        if (InAny(intervals, ci.At().t_ms)) {
+          removed = true;
+        } else {
+          kept.push_back(ci.At());
+        }
+      }
+      if (!ci.status().ok()) {
+        return ci.status().WithContext(fmt::format("clean tombstones: series {}", ref));
+      }
+      if (!removed) continue;
+      Status st;
+      if (!kept.empty()) {
+        tsdb::ChunkAppender app;
+        for (const tsdb::Sample& s : kept) {
+          if (st = app.Append(s.t_ms, s.v); !st.ok()) break;
+        }
+        std::string_view b(reinterpret_cast<const char*>(app.bytes().data()), app.bytes().size());
+        if (st.ok()) st = store_->PutChunk(ref, kept.front().t_ms, kept.back().t_ms, b);
+      }
+      // The rewritten chunk, if any, is in place before the old key goes (postings stay).
+      if (st.ok() && (kept.empty() || kept.front().t_ms != mint)) {
+        st = store_->DeleteChunk(ref, mint);
+      }
+      if (!st.ok()) return st.WithContext("clean tombstones");
+    }
+    std::vector<tsdb::TimeInterval> still;
+    for (const tsdb::TimeInterval& iv : intervals) {
+      in_head.clear();
+      head_->CopySeriesSamples(ref, iv.mint, iv.maxt, &in_head);
+      if (!in_head.empty()) still.push_back(iv);
+    }
+    if (still != intervals) remaining[ref] = std::move(still);
+  }
+
+  std::lock_guard tomb_lock(tombstones_mu_);
+  // DeleteSeries calls since `current` was taken added intervals; keep those.
+  auto next = std::make_shared<tsdb::Tombstones>(*tombstones_);
+  std::erase_if(remaining, [&](const auto& entry) {
+    return tombstones_->at(entry.first) != current->at(entry.first);  // grown: clean next time
+  });
+  for (const auto& [ref, still] : remaining) {
+    if (still.empty()) {
+      next->erase(ref);
+    } else {
+      (*next)[ref] = still;
+    }
+  }
+  if (Status st = store_->PutTombstones(remaining); !st.ok()) {
+    return st.WithContext("clean tombstones");
+  }
+  tombstones_ = std::move(next);
+  return Status::Ok();
+}
+
+Status Db::Snapshot(const std::string& dir, bool skip_head) {
+  if (!skip_head) {
+    if (Status st = Checkpoint(); !st.ok()) return st.WithContext("snapshot");
+  }
+  return store_->Snapshot(dir);
 }
 
 uint64_t Db::VisibleWalSeq() {

@@ -44,6 +44,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -135,6 +136,24 @@ class Db {
   Status RemoveWalCursor(const std::string& name);
   std::vector<std::string> WalCursorNames() const;
 
+  // --- Deletion and snapshots (admin API) ---------------------------------------------
+  // Hides the samples in [mint, maxt] of every series matching all matchers from every later
+  // Select, through tombstones (one per series ref) kept in the data dir. maxt is clamped to
+  // the newest sample time at the call, so samples appended afterwards stay visible. As in
+  // Prometheus's index, label names and values still list such a series until
+  // CleanTombstones removes its data. Returns the number of series (label sets) matched.
+  Result<uint64_t> DeleteSeries(std::span<const LabelMatcher> matchers, int64_t mint, int64_t maxt);
+  // Checkpoints, then rewrites every persisted chunk under a tombstone without the deleted
+  // samples (a chunk left empty is deleted, and with a series' last chunk in a partition its
+  // postings there), and drops each tombstone interval that then hides nothing: those over
+  // samples the head still holds in memory stay until a later call.
+  Status CleanTombstones();
+  // Writes a consistent copy of the data dir to dir (must not exist) that Open() can open:
+  // a checkpoint first unless skip_head, then RocksDbStore::Snapshot. The copy includes the
+  // WAL, so it holds every acknowledged sample either way; skip_head only saves the
+  // checkpoint's time.
+  Status Snapshot(const std::string& dir, bool skip_head);
+
   // Persists chunks and truncates the WAL (see above). Runs in the background; public for
   // tests and tools.
   Status Checkpoint();
@@ -157,6 +176,8 @@ class Db {
 
   explicit Db(const DbOptions& options);
   Status Recover();
+  Status CheckpointLocked();  // Checkpoint() with maintain_mu_ held
+  std::shared_ptr<const tsdb::Tombstones> CurrentTombstones() const;
   Status RegisterMetrics();
   void UnregisterMetrics();
   void StartBackground();
@@ -188,6 +209,10 @@ class Db {
   // (time, S) of recent checkpoints; S of those older than wal_hold is the hold floor.
   std::deque<std::pair<std::chrono::steady_clock::time_point, uint64_t>> checkpoint_seqs_;
   uint64_t wal_hold_floor_ = 0;  // guarded by cursors_mu_
+
+  // Replaced (copy on write) under tombstones_mu_; readers keep the version they took.
+  mutable std::mutex tombstones_mu_;
+  std::shared_ptr<const tsdb::Tombstones> tombstones_;
 
   struct Background;
   std::unique_ptr<Background> bg_;

@@ -12,6 +12,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -48,6 +49,8 @@ constexpr std::string_view kMetaPartitionWidth = "partition_width_ms";
 constexpr std::string_view kMetaWalTruncated = "wal_truncated_upto";
 constexpr char kMetaPartitionPrefix = 'P';
 constexpr char kMetaWalCursorPrefix = 'C';
+constexpr char kMetaTombstonePrefix = 'T';
+constexpr std::string_view kSnapshotsDir = "snapshots";
 
 constexpr std::array<std::string_view, 5> kColumnFamilies = {"meta", "series", "postings", "chunks",
                                                              "wal"};
@@ -863,6 +866,51 @@ Result<std::map<std::string, uint64_t>> RocksDbStore::WalCursors() const {
   return out;
 }
 
+// ---- Tombstones ---------------------------------------------------------------------------
+
+Status RocksDbStore::PutTombstones(const Tombstones& tombstones) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [ref, intervals] : tombstones) {
+    std::string key(1, kMetaTombstonePrefix);
+    PutBe64(key, ref);
+    if (intervals.empty()) {
+      batch.Delete(meta_, key);
+      continue;
+    }
+    std::string value;
+    for (const TimeInterval& iv : intervals) {
+      PutBe64(value, Sortable(iv.mint));
+      PutBe64(value, Sortable(iv.maxt));
+    }
+    batch.Put(meta_, key, value);
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  return FromRocks(db_->Write(wo, &batch), fmt::format("tsdb {}: store tombstones", dir_));
+}
+
+Result<Tombstones> RocksDbStore::ReadTombstones() const {
+  Tombstones out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  const std::string prefix(1, kMetaTombstonePrefix);
+  for (it->Seek(prefix); it->Valid() && StartsWith(it->key(), prefix); it->Next()) {
+    rocksdb::Slice v = it->value();
+    if (it->key().size() != 9 || v.size() % 16 != 0) {
+      return Status::Corruption(
+          fmt::format("tsdb {}: malformed tombstone {}", dir_, it->key().ToString(true)));
+    }
+    std::vector<TimeInterval>& intervals = out[RocksDbOwnedBe64(it->key().data() + 1)];
+    for (size_t i = 0; i < v.size(); i += 16) {
+      intervals.push_back({FromSortable(RocksDbOwnedBe64(v.data() + i)),
+                           FromSortable(RocksDbOwnedBe64(v.data() + i + 8))});
+    }
+  }
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), fmt::format("tsdb {}: read tombstones", dir_));
+  }
+  return out;
+}
+
 Status RocksDbStore::TruncateWal(uint64_t upto_seq) {
   std::lock_guard<std::mutex> l(write_mu_);
   if (upto_seq <= wal_truncated_upto_) return Status::Ok();
@@ -1034,6 +1082,50 @@ StoredChunkIterator RocksDbStore::Chunks(uint64_t ref, int64_t mint, int64_t max
   ro.prefix_same_as_start = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_));
   return StoredChunkIterator(std::move(it), PartitionsOverlapping(mint, maxt), ref, mint, maxt);
+}
+
+Status RocksDbStore::DeleteChunk(uint64_t ref, int64_t mint) {
+  std::lock_guard<std::mutex> l(write_mu_);
+  const int64_t p = PartitionOf(mint);
+  std::string key;
+  PutChunkKey(key, p, ref, mint);
+  rocksdb::WriteBatch batch;
+  batch.Delete(chunks_, key);
+
+  // Another chunk of ref left in partition p keeps its postings there.
+  bool others = false;
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_));
+  const std::string_view prefix(key.data(), 16);
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Valid() && StartsWith(it->key(), prefix); it->Next()) {
+    if (it->key() != key) {
+      others = true;
+      break;
+    }
+  }
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), fmt::format("tsdb {}: delete chunk of series {}", dir_, ref));
+  }
+  if (!others) {
+    Result<std::vector<StoredLabel>> labels = ReadSeries(ref);
+    if (!labels.ok() && labels.status().code() != Status::Code::kNotFound) return labels.status();
+    std::string pk;
+    PutPostingKey(pk, p, "", "", ref);
+    batch.Delete(postings_, pk);
+    if (labels.ok()) {
+      for (const StoredLabel& lv : *labels) {
+        pk.clear();
+        PutPostingKey(pk, p, lv.name, lv.value, ref);
+        batch.Delete(postings_, pk);
+      }
+    }
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  return FromRocks(db_->Write(wo, &batch),
+                   fmt::format("tsdb {}: delete chunk of series {} at {}", dir_, ref, mint));
 }
 
 // ---- Postings -----------------------------------------------------------------------------
@@ -1265,6 +1357,10 @@ Result<uint64_t> RocksDbStore::DiskBytes() const {
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code fec;
+    if (it.depth() == 0 && it->path().filename() == kSnapshotsDir) {
+      it.disable_recursion_pending();
+      continue;
+    }
     if (it->is_regular_file(fec)) {
       uint64_t size = it->file_size(fec);
       if (!fec) total += size;  // a file deleted under us counts as gone
@@ -1273,6 +1369,18 @@ Result<uint64_t> RocksDbStore::DiskBytes() const {
   if (ec)
     return Status::IOError(fmt::format("tsdb {}: measure disk usage: {}", dir_, ec.message()));
   return total;
+}
+
+Status RocksDbStore::Snapshot(const std::string& target_dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  if (Status s =
+          FromRocks(rocksdb::Checkpoint::Create(db_, &raw), fmt::format("tsdb {}: snapshot", dir_));
+      !s.ok()) {
+    return s;
+  }
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(target_dir),
+                   fmt::format("tsdb {}: snapshot to {}", dir_, target_dir));
 }
 
 Status RocksDbStore::Flush() {

@@ -80,6 +80,13 @@ struct StoredLabel {
   bool operator==(const StoredLabel&) const = default;
 };
 
+// Samples of one series with mint <= t <= maxt, deleted (a tombstone's interval).
+struct TimeInterval {
+  int64_t mint, maxt;
+  bool operator==(const TimeInterval&) const = default;
+};
+using Tombstones = std::map<uint64_t, std::vector<TimeInterval>>;  // series ref -> intervals
+
 // Yields the persisted chunks of one series over [mint, maxt] in time order (chunks
 // overlapping the range, across partitions). bytes() is valid until the next Next().
 // Must not outlive the RocksDbStore it came from. Not thread-safe; one per query.
@@ -172,6 +179,12 @@ class RocksDbStore {
   Status DeleteWalCursor(std::string_view name);
   Result<std::map<std::string, uint64_t>> WalCursors() const;
 
+  // --- Tombstones: deleted intervals per series ref, persisted in the meta column family.
+  // The store only keeps them; Db applies them to reads. An empty vector deletes the ref's
+  // entry. One atomic write for all entries.
+  Status PutTombstones(const Tombstones& tombstones);
+  Result<Tombstones> ReadTombstones() const;
+
   // --- Series ----------------------------------------------------------------------------
   Result<std::vector<StoredLabel>> ReadSeries(uint64_t ref) const;
   // Highest series ref stored (0 when none); a head allocates refs above it.
@@ -187,6 +200,9 @@ class RocksDbStore {
   // also writes its postings there. Re-putting the same (ref, mint) replaces the chunk.
   Status PutChunk(uint64_t ref, int64_t mint, int64_t maxt, std::string_view bytes);
   StoredChunkIterator Chunks(uint64_t ref, int64_t mint, int64_t maxt) const;
+  // Deletes the chunk of series ref stored under mint (nothing when there is none). When it
+  // was the series' last chunk in its partition, the series' postings there go too.
+  Status DeleteChunk(uint64_t ref, int64_t mint);
 
   // --- Persisted postings (partitions overlapping [mint, maxt]) -------------------------
   // Sorted, deduplicated results.
@@ -211,7 +227,8 @@ class RocksDbStore {
   // Drops oldest partitions until DiskBytes() <= max_bytes, always keeping the newest
   // partition. Returns the number dropped.
   Result<int> EnforceSizeLimit(uint64_t max_bytes);
-  // Bytes the data dir takes on disk (SSTs, RocksDB WAL, MANIFEST, logs).
+  // Bytes the data dir takes on disk (SSTs, RocksDB WAL, MANIFEST, logs), not counting
+  // the snapshots/ folder.
   Result<uint64_t> DiskBytes() const;
 
   // Flushes all memtables to SST files (shutdown, tests, benchmarks).
@@ -219,6 +236,10 @@ class RocksDbStore {
   // Flushes, then compacts every column family fully, so overwritten chunks and deleted
   // WAL records stop taking space (tools, benchmarks; blocks for the duration).
   Status Compact();
+  // Writes a consistent copy of the whole database (WAL included) to target_dir, which must
+  // not exist and which Open() opens as a data dir. Files are hard-linked where the file
+  // system allows (a snapshot under the data dir costs little until compaction).
+  Status Snapshot(const std::string& target_dir);
   // Clears a RocksDB background error (e.g. after disk space was freed). Blocks up to ~5s
   // while RocksDB's own recovery is in progress.
   Status Resume();

@@ -60,15 +60,20 @@ void RegisterStatusApi(HttpServer& server, StatusSources sources) {
   });
   server.Handle("/-/reload", {"POST", "PUT"}, [src](const HttpRequest&, HttpResponse& res) {
     if (!src->enable_lifecycle) {
-      res.status = 403;
-      res.body = "Lifecycle API is not enabled.";
-      return;
+      return SetJsonError(res, 403, "unavailable", "Lifecycle API is not enabled.");
     }
     Status s = src->reload ? src->reload() : Status::Ok();
     if (!s.ok()) {
       res.status = 500;
       res.body = "failed to reload config: " + s.message() + "\n";
     }
+  });
+  server.Handle("/-/quit", {"POST", "PUT"}, [src](const HttpRequest&, HttpResponse& res) {
+    if (!src->enable_lifecycle) {
+      return SetJsonError(res, 403, "unavailable", "Lifecycle API is not enabled.");
+    }
+    res.body = "Requesting termination... Goodbye!";
+    if (src->quit) src->quit();
   });
   server.Handle("/metrics", {"GET"}, [src](const HttpRequest&, HttpResponse& res) {
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -1,7 +1,8 @@
 // web/status_api.h
 //
 // StatusApi serves the endpoints every Andon has regardless of which layers are wired:
-// /-/healthy, /-/ready, /-/reload (POST, PUT), /metrics, and /api/v1/status/{buildinfo,
+// /-/healthy, /-/ready, /-/reload and /-/quit (POST, PUT; 403 with a JSON error unless
+// --web.enable-lifecycle), /metrics, and /api/v1/status/{buildinfo,
 // config,flags,runtimeinfo}. It reads server state only through the provider functions in
 // StatusSources, each called on the HTTP threads, so each must be thread-safe.
 #pragma once
@@ -47,11 +48,12 @@ struct StatusSources {
   std::function<std::string()> config_yaml;   // the loaded config, secrets redacted
   std::function<std::string()> metrics_text;  // text exposition 0.0.4
   std::function<Status()> reload;             // reload the config file; error keeps the old config
+  std::function<void()> quit;                 // start a graceful shutdown; returns at once
   std::function<bool()> ready;                // false while starting up or shutting down
   std::function<bool()> last_reload_ok;
   std::function<double()> last_reload_time;  // Unix seconds of the last successful load
   std::function<TsdbStatus()> tsdb_status;   // absent: /api/v1/status/tsdb is not served
-  bool enable_lifecycle = false;             // --web.enable-lifecycle: allow /-/reload over HTTP
+  bool enable_lifecycle = false;             // --web.enable-lifecycle: allow /-/reload and /-/quit
 };
 
 void RegisterStatusApi(HttpServer& server, StatusSources sources);

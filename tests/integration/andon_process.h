@@ -220,6 +220,11 @@ class AndonProcess {
   // did not exit (then it is killed) or died from a signal.
   int StopWith(int sig, std::chrono::seconds timeout = std::chrono::seconds(30)) {
     kill(pid_, sig);
+    return WaitForExit(timeout);
+  }
+
+  // Waits up to `timeout` for the server to exit by itself; the exit code as StopWith.
+  int WaitForExit(std::chrono::seconds timeout = std::chrono::seconds(30)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
