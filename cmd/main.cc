@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -101,6 +102,8 @@ struct ServeFlags {
   std::string query_max_samples = "50000000";
   std::string query_lookback_delta = "5m";
   std::string query_max_concurrency = "20";
+  std::string max_series_per_metric = "0";
+  std::string rules_max_groups = "0";
   std::string rules_outage_tolerance = "1h";
   std::string rules_grace_period = "10m";
   std::string rules_resend_delay = "1m";
@@ -129,6 +132,9 @@ struct ServeFlags {
                  "Maximum duration before timing out read of the request.");
     flags.String("web.max-request-body-bytes", &max_body_bytes,
                  "Maximum size of a request body; larger requests get 413.");
+    flags.String("web.max-connections", &max_connections,
+                 "Maximum number of simultaneous connections; more are answered 503 and "
+                 "closed (0 = no limit).");
     flags.Bool("web.enable-lifecycle", &enable_lifecycle,
                "Enable shutdown and reload via HTTP request.");
     flags.Bool("alerting.api.read-only", &alerting_api_read_only,
@@ -144,6 +150,9 @@ struct ServeFlags {
                  "How long to retain samples in storage.");
     flags.String("storage.tsdb.retention.size", &retention_size,
                  "Maximum number of bytes that can be stored for blocks (0 = no limit).");
+    flags.String("storage.tsdb.max-series-per-metric", &max_series_per_metric,
+                 "Maximum number of in-memory series per metric name; samples of further new "
+                 "series are rejected (0 = no limit).");
     flags.String("query.timeout", &query_timeout,
                  "Maximum time a query may take before being aborted.");
     flags.String("query.max-samples", &query_max_samples,
@@ -164,6 +173,9 @@ struct ServeFlags {
                  "only for alerts with configured \"for\" time greater than grace period.");
     flags.String("rules.alert.resend-delay", &rules_resend_delay,
                  "Minimum amount of time to wait before resending an alert to Alertmanager.");
+    flags.String("rules.max-groups", &rules_max_groups,
+                 "Maximum number of rule groups over all rule files; a (re)load with more "
+                 "fails and keeps the rules in force (0 = no limit).");
     flags.String("alertmanager.notification-queue-capacity", &notification_queue_capacity,
                  "The capacity of the queue for pending Alertmanager notifications.");
     flags.Bool("help", &help, "Show this help.");
@@ -310,6 +322,18 @@ web::GlobalUrlOptions GlobalUrlOptionsOf(const ServeFlags& flags) {
   return o;
 }
 
+// Parses a whole non-negative number flag into *out; prints the error and returns false.
+bool ParseCountFlag(const char* flag, const std::string& text, int64_t* out) {
+  try {
+    size_t used = 0;
+    *out = std::stoll(text, &used);
+    if (used == text.size() && *out >= 0) return true;
+  } catch (const std::exception&) {
+  }
+  std::fprintf(stderr, "andon: --%s: not a non-negative number: %s\n", flag, text.c_str());
+  return false;
+}
+
 int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   auto retention = ParseDurationMs(flags.retention_time);
   if (!retention.ok()) {
@@ -335,6 +359,14 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   } catch (const std::exception&) {
     std::fprintf(stderr, "andon: --web.max-request-body-bytes: not a number: %s\n",
                  flags.max_body_bytes.c_str());
+    return 2;
+  }
+
+  int64_t max_connections = 0, max_series_per_metric = 0, rules_max_groups = 0;
+  if (!ParseCountFlag("web.max-connections", flags.max_connections, &max_connections) ||
+      !ParseCountFlag("storage.tsdb.max-series-per-metric", flags.max_series_per_metric,
+                      &max_series_per_metric) ||
+      !ParseCountFlag("rules.max-groups", flags.rules_max_groups, &rules_max_groups)) {
     return 2;
   }
 
@@ -388,6 +420,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
     return 2;
   }
   rules::RuleManagerOptions rule_options;
+  rule_options.max_groups = static_cast<size_t>(rules_max_groups);
   if (rule_options.external_url = flags.external_url; rule_options.external_url.empty()) {
     const web::GlobalUrlOptions global = GlobalUrlOptionsOf(flags);
     rule_options.external_url = global.scheme + "://" + global.host;
@@ -418,6 +451,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   db_options.retention_ms = *retention;
   db_options.retention_bytes = static_cast<uint64_t>(*retention_bytes);
   db_options.metrics = &registry;
+  db_options.max_series_per_metric = static_cast<uint64_t>(max_series_per_metric);
   Result<std::unique_ptr<Db>> opened = Db::Open(flags.tsdb_path, db_options);
   if (!opened.ok()) {
     LogError("main", "opening storage failed",
@@ -446,7 +480,11 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
                                             "Timestamp of the last successful configuration "
                                             "reload.",
                                             {});
-  if (!requests.ok() || !durations.ok() || !reload_ok.ok() || !reload_time.ok()) {
+  auto refused = registry.RegisterCounter(
+      "andon_http_requests_refused_total",
+      "Requests and connections the HTTP server refused before any handler ran, by reason.",
+      {"reason"});
+  if (!requests.ok() || !durations.ok() || !reload_ok.ok() || !reload_time.ok() || !refused.ok()) {
     LogError("main", "registering self-metrics failed");
     return 1;
   }
@@ -459,7 +497,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   // remote_write: one queue per target tailing the WAL; stopped before the Db closes.
   remote::RemoteWriteStorage remote_storage(*db, &registry);
   // Scraping: one pool per scrape_config, on its own threads; reloads re-apply the config.
-  scrape::ScrapeManager scrape_manager(*db, scrape::ScrapeManagerOptions{});
+  scrape::ScrapeManager scrape_manager(*db, scrape::ScrapeManagerOptions{.metrics = &registry});
   const query::Engine engine(engine_options);  // outlives the server's handlers and the rules
   // Rules: every group on its interval; the rule files load all-or-nothing, so they are
   // applied first and a bad one fails the reload before anything changed.
@@ -534,6 +572,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   opts.listen_address = flags.listen_address;
   opts.read_timeout = std::chrono::milliseconds(*read_timeout);
   opts.max_body_bytes = max_body;
+  opts.max_connections = static_cast<int>(std::min<int64_t>(max_connections, 1 << 30));
   // Queries block the thread that serves them; enough threads that max-concurrency
   // evaluations still leave some for health checks, scrapes of /metrics and the rest.
   opts.threads = std::max(opts.threads, query_max_concurrency + 2);
@@ -550,6 +589,13 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
     (*requests)->WithLabels({std::to_string(code), std::string(handler)}).Inc();
     (*durations)->WithLabels({std::string(handler)}).Observe(secs);
   });
+  std::array<Counter*, web::kHttpRefusalCount> refused_by_reason{};
+  for (int i = 0; i < web::kHttpRefusalCount; ++i) {
+    refused_by_reason[i] =
+        &(*refused)->WithLabels({web::HttpRefusalName(static_cast<web::HttpRefusal>(i))});
+  }
+  server.SetRefusalObserver(
+      [refused_by_reason](web::HttpRefusal r) { refused_by_reason[static_cast<int>(r)]->Inc(); });
 
   // The main thread waits for signals (below): SIGHUP reloads, SIGTERM/SIGINT and /-/quit stop.
   boost::asio::io_context signals_ioc;
@@ -580,7 +626,7 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
                          [&db](int64_t mint, int64_t maxt) { return db->NewQuerier(mint, maxt); });
   std::shared_ptr<web::QueryApi> query_api = web::RegisterQueryApi(
       server, [&db](int64_t mint, int64_t maxt) { return db->NewQuerier(mint, maxt); }, engine,
-      {.max_concurrency = query_max_concurrency});
+      {.max_concurrency = query_max_concurrency, .metrics = &registry});
 
   web::RegisterTargetsApi(server, scrape_manager, GlobalUrlOptionsOf(flags));
   web::RegisterRulesApi(server, [&rule_manager] { return rule_manager.Groups(); });

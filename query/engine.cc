@@ -274,9 +274,7 @@ class Evaluator {
   void Account(int64_t n) {
     samples_ += n;
     if (samples_ > opts_.max_samples) {
-      throw EvalError{QueryErrorKind::kExecution,
-                      "query processing would load too many samples into memory in query "
-                      "execution"};
+      throw EvalError{QueryErrorKind::kExecution, std::string(kErrTooManySamples)};
     }
   }
   void Release(int64_t n) { samples_ -= n; }
@@ -579,9 +577,7 @@ class Evaluator {
     inner->step = step;
     inner->n = last_end >= start ? (last_end - start) / step + 1 : 0;
     if (inner->n > opts_.max_samples) {
-      throw EvalError{QueryErrorKind::kExecution,
-                      "query processing would load too many samples into memory in query "
-                      "execution"};
+      throw EvalError{QueryErrorKind::kExecution, std::string(kErrTooManySamples)};
     }
     if (inner->n == 0) return {};
     return EvalVector(*sq.expr, *inner);

@@ -41,6 +41,10 @@ struct EngineOptions {
   int64_t default_subquery_step_ms = 60 * 1000;  // [5m:] uses this step (Prometheus 1m)
 };
 
+// The error message of a query that exceeds max_samples, as Prometheus words it.
+inline constexpr std::string_view kErrTooManySamples =
+    "query processing would load too many samples into memory in query execution";
+
 // The API's errorType values, as Prometheus names them.
 enum class QueryErrorKind { kBadData, kTimeout, kCanceled, kExecution, kInternal };
 

@@ -88,6 +88,7 @@ struct RuleManager::Metrics {
   // Parallel to kGroupMetrics; null where registration failed.
   CounterFamily* counters[std::size(kGroupMetrics)] = {};
   GaugeFamily* gauges[std::size(kGroupMetrics)] = {};
+  Counter* group_limit_exceeded = nullptr;
 };
 
 struct RuleManager::Runner {
@@ -129,6 +130,11 @@ RuleManager::RuleManager(Db& db, const query::Engine& engine, alerting::AlertSin
       if (f.ok()) metrics_->gauges[i] = *f;
     }
   }
+  auto limit = r.RegisterCounter("andon_rule_group_limit_exceeded_total",
+                                 "Rule file (re)loads refused for holding more groups than "
+                                 "--rules.max-groups.",
+                                 {});
+  if (limit.ok()) metrics_->group_limit_exceeded = &(*limit)->WithLabels({});
 
   const int n = std::max(options_.threads, 1);
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
@@ -151,6 +157,17 @@ Status RuleManager::ApplyConfig(const config::Config& config) {
   if (stopped_) return Status::Unavailable("rule manager is stopped");
   Result<std::vector<RuleFile>> files = LoadRuleFiles(config.rule_files);
   if (!files.ok()) return files.status();
+  if (options_.max_groups > 0) {
+    size_t groups = 0;
+    for (const RuleFile& file : *files) groups += file.groups.size();
+    if (groups > options_.max_groups) {
+      if (metrics_->group_limit_exceeded != nullptr) metrics_->group_limit_exceeded->Inc();
+      return Status::ResourceExhausted(
+          "rule_files: " + std::to_string(groups) + " rule groups in " +
+          std::to_string(files->size()) + " files exceed the limit of " +
+          std::to_string(options_.max_groups) + " (--rules.max-groups)");
+    }
+  }
 
   LabelsBuilder ext;
   for (const auto& [name, value] : config.global.external_labels) ext.Set(name, value);

@@ -7,8 +7,9 @@
 // owns. An evaluation that overruns its interval skips the missed slots and counts them in
 // andon_rule_group_iterations_missed_total.
 //
-// ApplyConfig() is all-or-nothing: when any rule file fails to load, the error names it and
-// the running groups stay untouched. Otherwise, as Prometheus's reload does:
+// ApplyConfig() is all-or-nothing: when any rule file fails to load, or the files hold more
+// groups than --rules.max-groups (counted in andon_rule_group_limit_exceeded_total), the
+// error names it and the running groups stay untouched. Otherwise, as Prometheus's reload does:
 //   - a group whose definition did not change keeps running with its state;
 //   - a changed group restarts with the alerts and staleness state of rules that kept their
 //     name and labels;
@@ -54,6 +55,7 @@ struct RuleManagerOptions {
   int64_t outage_tolerance_ms = 60 * 60 * 1000;  // --rules.alert.for-outage-tolerance
   std::string external_url;                      // --web.external-url
   int threads = 1;
+  size_t max_groups = 0;                // --rules.max-groups; 0 = no limit
   MetricsRegistry* registry = nullptr;  // null: MetricsRegistry::Default()
 };
 

@@ -31,8 +31,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-constexpr std::string_view kBodySizeLimitExceeded = "body size limit exceeded";
-
 // Go's spelling of a timeout as seconds: shortest decimal, no exponent ("10", "0.5").
 std::string SecondsHeader(std::chrono::milliseconds ms) {
   long long v = ms.count();  // NOLINT(google-runtime-int)

@@ -33,6 +33,9 @@
 
 namespace andon::scrape {
 
+// The error (ResourceExhausted) of a body larger than body_size_limit, in Prometheus's words.
+inline constexpr std::string_view kBodySizeLimitExceeded = "body size limit exceeded";
+
 // The User-Agent sent with every scrape.
 inline constexpr std::string_view kScrapeUserAgent = "Andon/0.1";
 

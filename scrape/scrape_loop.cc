@@ -26,7 +26,7 @@ bool IsSkippableAppendError(const Status& s) {
   const std::string& m = s.message();
   return m.find(kErrOutOfOrderSample) != std::string::npos ||
          m.find(kErrDuplicateSampleForTimestamp) != std::string::npos ||
-         m.find(kErrOutOfBounds) != std::string::npos;
+         m.find(kErrOutOfBounds) != std::string::npos || m.starts_with(kErrSeriesLimitPerMetric);
 }
 
 std::string Truncate(std::string_view s, size_t n) { return std::string(s.substr(0, n)); }
@@ -174,7 +174,7 @@ Result<IngestStats> ScrapeIngester::Ingest(std::string_view content_type, std::s
     if (e.dropped) continue;
     ++st.post_relabeling;
     if (config_.sample_limit > 0 && st.post_relabeling > config_.sample_limit) {
-      return Status::ResourceExhausted("sample limit exceeded");
+      return Status::ResourceExhausted(std::string(kErrSampleLimitExceeded));
     }
     std::optional<int64_t> ts = p->timestamp_ms();
     bool explicit_ts = config_.honor_timestamps && ts.has_value();
@@ -224,6 +224,43 @@ void ScrapeIngester::Evict() {
 }
 
 // ---------------------------------------------------------------------------------------
+// ScrapeLimitCounters
+
+ScrapeLimitCounters ScrapeLimitCounters::Register(MetricsRegistry* registry) {
+  ScrapeLimitCounters out;
+  if (registry == nullptr) return out;
+  auto counter = [registry](std::string_view name, std::string_view help) -> Counter* {
+    auto family = registry->RegisterCounter(name, help, {});
+    return family.ok() ? &(*family)->WithLabels({}) : nullptr;
+  };
+  out.sample_limit = counter("andon_target_scrapes_exceeded_sample_limit_total",
+                             "Scrapes that hit the sample limit and were rejected.");
+  out.label_limits = counter("andon_target_scrapes_exceeded_label_limits_total",
+                             "Scrapes that hit a label limit (label_limit, "
+                             "label_name_length_limit, label_value_length_limit) and were "
+                             "rejected.");
+  out.body_size_limit = counter("andon_target_scrapes_exceeded_body_size_limit_total",
+                                "Scrapes that hit the body size limit and were rejected.");
+  return out;
+}
+
+void ScrapeLimitCounters::Count(const Status& failure) const {
+  if (failure.code() != Status::Code::kResourceExhausted) return;
+  const std::string& m = failure.message();
+  Counter* hit = nullptr;
+  if (m == kErrSampleLimitExceeded) {
+    hit = sample_limit;
+  } else if (m.starts_with("label_limit exceeded") ||
+             m.starts_with("label_name_length_limit exceeded") ||
+             m.starts_with("label_value_length_limit exceeded")) {
+    hit = label_limits;
+  } else if (m.find(kBodySizeLimitExceeded) != std::string::npos) {
+    hit = body_size_limit;
+  }
+  if (hit != nullptr) hit->Inc();
+}
+
+// ---------------------------------------------------------------------------------------
 // ScrapeLoop
 
 std::chrono::milliseconds ScrapeOffset(uint64_t target_hash, int64_t interval_ms, int64_t now_ms) {
@@ -238,21 +275,22 @@ std::chrono::milliseconds ScrapeOffset(uint64_t target_hash, int64_t interval_ms
 
 Result<std::shared_ptr<ScrapeLoop>> ScrapeLoop::Create(
     asio::any_io_executor executor, std::shared_ptr<const config::ScrapeConfig> config,
-    TargetLabels target, AppenderFactory appenders) {
+    TargetLabels target, AppenderFactory appenders, ScrapeLimitCounters limits) {
   if (target.interval_ms <= 0 || target.timeout_ms <= 0) {
     return Status::InvalidArgument("scrape interval and timeout must be positive");
   }
-  return std::shared_ptr<ScrapeLoop>(new ScrapeLoop(std::move(executor), std::move(config),
-                                                    std::move(target), std::move(appenders)));
+  return std::shared_ptr<ScrapeLoop>(new ScrapeLoop(
+      std::move(executor), std::move(config), std::move(target), std::move(appenders), limits));
 }
 
 ScrapeLoop::ScrapeLoop(asio::any_io_executor executor,
                        std::shared_ptr<const config::ScrapeConfig> config, TargetLabels target,
-                       AppenderFactory appenders)
+                       AppenderFactory appenders, ScrapeLimitCounters limits)
     : strand_(asio::make_strand(executor)),
       config_(std::move(config)),
       target_(std::move(target)),
       appenders_(std::move(appenders)),
+      limits_(limits),
       hash_(target_.labels.Hash() ^ Hash64(target_.url.data(), target_.url.size())),
       timer_(strand_),
       ingester_(*config_, target_.labels) {
@@ -345,6 +383,7 @@ void ScrapeLoop::OnScraped(Status s, std::chrono::steady_clock::time_point start
   if (!s.ok()) {
     stats = IngestStats();
     ingester_.AppendFailure(start_ms, *app_);
+    limits_.Count(s);
   }
   AppendReport(*app_, start_ms, s.ok() ? 1 : 0, duration, stats, false);
   if (Status c = app_->Commit(); !c.ok()) {

@@ -25,6 +25,8 @@
 // `scrape_series_added` (with the target's labels). A failed scrape (transport error,
 // timeout, bad status, oversized or unparsable body, limit) appends up=0 and staleness
 // markers, and records the error as the target's lastError; it never affects another loop.
+// A scrape failed by sample_limit, a label limit or body_size_limit is counted in the
+// loop's ScrapeLimitCounters.
 // Stop() ends the loop; with staleness markers, every series of the last scrape (and the
 // report series) gets a StaleNaN, as when a target disappears.
 #pragma once
@@ -46,6 +48,7 @@
 
 #include "common/config.h"
 #include "common/labels.h"
+#include "common/metrics_registry.h"
 #include "common/status.h"
 #include "scrape/exposition_parser.h"
 #include "scrape/openmetrics_parser.h"
@@ -55,6 +58,22 @@
 #include "tsdb/appender.h"
 
 namespace andon::scrape {
+
+// The error (ResourceExhausted) of a scrape past sample_limit, in Prometheus's words.
+inline constexpr std::string_view kErrSampleLimitExceeded = "sample limit exceeded";
+
+// Scrapes failed by a limit, as Prometheus's prometheus_target_scrapes_exceeded_*_total
+// (under Andon's prefix). Null members count nothing; the counters outlive the loops.
+struct ScrapeLimitCounters {
+  Counter* sample_limit = nullptr;     // andon_target_scrapes_exceeded_sample_limit_total
+  Counter* label_limits = nullptr;     // andon_target_scrapes_exceeded_label_limits_total
+  Counter* body_size_limit = nullptr;  // andon_target_scrapes_exceeded_body_size_limit_total
+
+  // Registers the three families in `registry`; all null when it is null.
+  static ScrapeLimitCounters Register(MetricsRegistry* registry);
+  // Counts `failure` when it is a limit's error.
+  void Count(const Status& failure) const;
+};
 
 // Creates the Appender a scrape loop uses for its transactions (e.g. Db::NewAppender).
 using AppenderFactory = std::function<std::unique_ptr<Appender>()>;
@@ -71,7 +90,7 @@ struct IngestStats {
   uint64_t scraped = 0;          // sample lines in the body
   uint64_t post_relabeling = 0;  // of those, not dropped by metric_relabel_configs
   uint64_t series_added = 0;     // series new to the cache this scrape
-  uint64_t append_errors = 0;    // out of order / duplicate / out of bounds, skipped
+  uint64_t append_errors = 0;    // out of order / duplicate / out of bounds / series limit
 };
 
 class ScrapeIngester {
@@ -154,7 +173,7 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   // `config` is shared with the pool; `target` is the populated target (not dropped).
   static Result<std::shared_ptr<ScrapeLoop>> Create(
       boost::asio::any_io_executor executor, std::shared_ptr<const config::ScrapeConfig> config,
-      TargetLabels target, AppenderFactory appenders);
+      TargetLabels target, AppenderFactory appenders, ScrapeLimitCounters limits = {});
   ~ScrapeLoop();
 
   // Schedules the first scrape at the target's offset. Call once.
@@ -173,7 +192,7 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
  private:
   ScrapeLoop(boost::asio::any_io_executor executor,
              std::shared_ptr<const config::ScrapeConfig> config, TargetLabels target,
-             AppenderFactory appenders);
+             AppenderFactory appenders, ScrapeLimitCounters limits);
 
   void Schedule();
   void RunScrape();
@@ -186,6 +205,7 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   std::shared_ptr<const config::ScrapeConfig> config_;
   TargetLabels target_;
   AppenderFactory appenders_;
+  const ScrapeLimitCounters limits_;
   uint64_t hash_;
   // Used only on strand_:
   boost::asio::steady_timer timer_;

@@ -39,11 +39,12 @@ std::string TargetKey(const TargetLabels& t) { return t.labels.ToString() + "\n"
 class ScrapePool : public std::enable_shared_from_this<ScrapePool> {
  public:
   ScrapePool(asio::any_io_executor ex, std::string name, AppenderFactory appenders,
-             std::shared_ptr<PendingHandlers> loops_running)
+             ScrapeLimitCounters limits, std::shared_ptr<PendingHandlers> loops_running)
       : ex_(ex),
         strand_(asio::make_strand(ex)),
         name_(std::move(name)),
         appenders_(std::move(appenders)),
+        limits_(limits),
         loops_running_(std::move(loops_running)) {}
 
   const std::string& fingerprint() const { return fingerprint_; }
@@ -177,7 +178,7 @@ class ScrapePool : public std::enable_shared_from_this<ScrapePool> {
     }
     for (auto& [k, t] : want) {
       if (loops_.count(k) > 0) continue;
-      auto loop = ScrapeLoop::Create(ex_, cfg_, std::move(t), appenders_);
+      auto loop = ScrapeLoop::Create(ex_, cfg_, std::move(t), appenders_, limits_);
       if (!loop.ok()) {
         LogWarn("scrape", "creating scrape loop failed",
                 {{"scrape_pool", name_}, {"err", loop.status().message()}});
@@ -194,6 +195,7 @@ class ScrapePool : public std::enable_shared_from_this<ScrapePool> {
   asio::strand<asio::any_io_executor> strand_;
   const std::string name_;
   AppenderFactory appenders_;
+  const ScrapeLimitCounters limits_;
   std::shared_ptr<PendingHandlers> loops_running_;
 
   // Caller thread only.
@@ -218,6 +220,7 @@ class ScrapePool : public std::enable_shared_from_this<ScrapePool> {
 ScrapeManager::ScrapeManager(AppenderFactory appenders, ScrapeManagerOptions options)
     : appenders_(std::move(appenders)),
       options_(std::move(options)),
+      limits_(ScrapeLimitCounters::Register(options_.metrics)),
       loops_running_(std::make_shared<PendingHandlers>()) {
   work_.emplace(ioc_.get_executor());
   int n = std::max(1, options_.threads);
@@ -272,7 +275,7 @@ Status ScrapeManager::ApplyConfig(const config::Config& config) {
         continue;
       }
     } else {
-      pool = std::make_shared<ScrapePool>(ioc_.get_executor(), sc.job_name, appenders_,
+      pool = std::make_shared<ScrapePool>(ioc_.get_executor(), sc.job_name, appenders_, limits_,
                                           loops_running_);
     }
     auto cfg = std::make_shared<const config::ScrapeConfig>(sc);

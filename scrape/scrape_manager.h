@@ -52,6 +52,8 @@ struct ScrapeManagerOptions {
   int threads = 2;
   DiscovererFactory extra_discoverers;  // may be empty
   std::chrono::milliseconds file_sd_poll_interval{std::chrono::seconds(5)};
+  // Registers andon_target_scrapes_exceeded_*_total (scrape/scrape_loop.h) when set.
+  MetricsRegistry* metrics = nullptr;
 };
 
 struct ActiveTarget {
@@ -101,6 +103,7 @@ class ScrapeManager {
 
   AppenderFactory appenders_;
   ScrapeManagerOptions options_;
+  ScrapeLimitCounters limits_;
   boost::asio::io_context ioc_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;

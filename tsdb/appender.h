@@ -22,6 +22,9 @@ inline constexpr std::string_view kErrOutOfOrderSample = "out of order sample";
 inline constexpr std::string_view kErrDuplicateSampleForTimestamp =
     "duplicate sample for timestamp";
 inline constexpr std::string_view kErrOutOfBounds = "out of bounds";
+// The start of the message (ResourceExhausted) for a new series whose metric name already
+// has --storage.tsdb.max-series-per-metric series; the rest names the metric and the limit.
+inline constexpr std::string_view kErrSeriesLimitPerMetric = "per-metric series limit exceeded";
 
 class Appender {
  public:

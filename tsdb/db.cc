@@ -429,6 +429,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOptions& op
   db->wal_ = std::make_unique<Wal>(db.get());
   HeadOptions ho;
   ho.wal = db->wal_.get();
+  ho.max_series_per_metric = options.max_series_per_metric;
   db->head_ = std::make_unique<Head>(ho);
   if (Status st = db->Recover(); !st.ok()) return st.WithContext("tsdb " + dir + ": recovery");
   Result<std::map<std::string, uint64_t>> cursors = db->store_->WalCursors();
@@ -945,6 +946,10 @@ Status Db::RegisterMetrics() {
   keep(counter("andon_tsdb_out_of_bounds_samples_total",
                "Samples rejected as older than the head accepts.",
                [h] { return static_cast<double>(h->OutOfBoundsSamples()); }));
+  keep(counter("andon_tsdb_series_limit_samples_total",
+               "Samples refused because their new series would pass "
+               "--storage.tsdb.max-series-per-metric.",
+               [h] { return static_cast<double>(h->SeriesLimitSamples()); }));
   keep(counter("andon_tsdb_wal_truncations_total", "WAL truncations by checkpoints.",
                [this] { return static_cast<double>(wal_truncations_.load()); }));
   keep(counter("andon_tsdb_retention_partitions_dropped_total",

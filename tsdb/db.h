@@ -83,6 +83,8 @@ struct DbOptions {
   // Smaller RocksDB memtables and cache than the store's defaults: the WAL memtable holds
   // only the records since the last checkpoint, and RSS at 50k series matters.
   tsdb::StoreOptions store{.block_cache_bytes = 32ull << 20, .write_buffer_bytes = 8ull << 20};
+  // --storage.tsdb.max-series-per-metric (HeadOptions::max_series_per_metric); 0 = no limit.
+  uint64_t max_series_per_metric = 0;
   // Registers the andon_tsdb_* metrics here when set (unregistered in Close()). Not owned.
   MetricsRegistry* metrics = nullptr;
 };

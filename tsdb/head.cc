@@ -274,6 +274,19 @@ Result<SeriesRef> Head::GetOrCreate(const Labels& labels) {
   }
   std::unique_lock lock(ms.mu);
   if (SeriesRef ref = FindLocked(ms, hash, labels); ref != 0) return ref;
+  std::unique_lock<std::mutex> limit_lock;
+  if (options_.max_series_per_metric > 0) {
+    // Checked before a ref is taken, so refused series use up no refs.
+    limit_lock = std::unique_lock(series_limit_mu_);
+    std::string_view metric = labels.MetricName();
+    if (index_.NumSeriesWith(kMetricNameLabel, metric) >= options_.max_series_per_metric) {
+      series_limit_.fetch_add(1, std::memory_order_relaxed);
+      return Status::ResourceExhausted(
+          std::string(kErrSeriesLimitPerMetric) + " (metric: " + std::string(metric) +
+          ", limit: " + std::to_string(options_.max_series_per_metric) +
+          ", --storage.tsdb.max-series-per-metric)");
+    }
+  }
   SeriesRef ref = next_ref_.fetch_add(1, std::memory_order_relaxed);
   if ((ref >> kBlockBits) >= kMaxBlocks) {
     return Status::ResourceExhausted("head: series refs exhausted");
@@ -558,6 +571,7 @@ HeadStats Head::Stats() const {
   s.out_of_order_samples = OutOfOrderSamples();
   s.duplicate_samples = DuplicateSamples();
   s.out_of_bounds_samples = OutOfBoundsSamples();
+  s.series_limit_samples = SeriesLimitSamples();
   s.min_time = min_time_.load(std::memory_order_relaxed);
   s.max_time = max_time_.load(std::memory_order_relaxed);
   return s;

@@ -68,6 +68,10 @@ class HeadWal {
 
 struct HeadOptions {
   HeadWal* wal = nullptr;  // not owned; nullptr = no durability
+  // New series of a metric name that already has this many series in the head are refused
+  // (kErrSeriesLimitPerMetric); 0 = no limit. Checked only when a series is created, so
+  // appends to existing series cost nothing. Replay is not limited.
+  uint64_t max_series_per_metric = 0;
   // Test hook: replaces Labels::Hash() for the series map (e.g. to force collisions).
   uint64_t (*label_hash)(const Labels&) = nullptr;
 };
@@ -95,6 +99,7 @@ struct HeadStats {
   uint64_t out_of_order_samples = 0;
   uint64_t duplicate_samples = 0;
   uint64_t out_of_bounds_samples = 0;
+  uint64_t series_limit_samples = 0;                       // refused by max_series_per_metric
   int64_t min_time = std::numeric_limits<int64_t>::max();  // max/min when empty
   int64_t max_time = std::numeric_limits<int64_t>::min();
 };
@@ -155,6 +160,8 @@ class Head {
   uint64_t OutOfOrderSamples() const { return out_of_order_.load(std::memory_order_relaxed); }
   uint64_t DuplicateSamples() const { return duplicates_.load(std::memory_order_relaxed); }
   uint64_t OutOfBoundsSamples() const { return out_of_bounds_.load(std::memory_order_relaxed); }
+  // Samples refused because their new series passed max_series_per_metric.
+  uint64_t SeriesLimitSamples() const { return series_limit_.load(std::memory_order_relaxed); }
   uint64_t ReplayUnknownRefSamples() const {
     return replay_unknown_refs_.load(std::memory_order_relaxed);
   }
@@ -218,6 +225,10 @@ class Head {
   std::atomic<uint64_t> next_ref_{1};
   std::atomic<int64_t> min_valid_time_{std::numeric_limits<int64_t>::min()};
   std::mutex gc_mu_;  // one Gc at a time
+  // With max_series_per_metric: held from the count check to the insert of a new series, so
+  // concurrent creators of one metric name cannot pass the limit together. Lock order:
+  // map stripe -> series_limit_mu_ -> index.
+  std::mutex series_limit_mu_;
   std::mutex txn_mu_;
   std::condition_variable txn_cv_;
   int open_transactions_ = 0;  // guarded by txn_mu_
@@ -234,6 +245,7 @@ class Head {
   std::atomic<uint64_t> out_of_order_{0};
   std::atomic<uint64_t> duplicates_{0};
   std::atomic<uint64_t> out_of_bounds_{0};
+  std::atomic<uint64_t> series_limit_{0};
   std::atomic<uint64_t> replay_unknown_refs_{0};
   std::atomic<uint64_t> num_chunks_{0};
   std::atomic<int64_t> min_time_{std::numeric_limits<int64_t>::max()};

@@ -199,6 +199,14 @@ size_t HeadIndex::NumSeries() const {
   return all_.size();
 }
 
+size_t HeadIndex::NumSeriesWith(std::string_view name, std::string_view value) const {
+  std::shared_lock lock(mu_);
+  auto n = names_.find(name);
+  if (n == names_.end()) return 0;
+  auto v = n->second.find(value);
+  return v == n->second.end() ? 0 : v->second.size();
+}
+
 IndexCardinality HeadIndex::Cardinality(size_t limit) const {
   IndexCardinality c;
   std::vector<CardinalityEntry> pairs;

@@ -57,6 +57,8 @@ class HeadIndex {
   std::vector<std::string> LabelNames() const;
   std::vector<std::string> LabelValues(std::string_view name) const;
   size_t NumSeries() const;
+  // Series carrying the pair name=value (the length of its postings). No allocation.
+  size_t NumSeriesWith(std::string_view name, std::string_view value) const;
   // Top `limit` entries of each statistic, largest first (ties by name).
   IndexCardinality Cardinality(size_t limit) const;
 

@@ -75,6 +75,22 @@ std::vector<std::string> HttpRequest::Params(const std::string& name) const {
   return out;
 }
 
+std::string_view HttpRefusalName(HttpRefusal refusal) {
+  switch (refusal) {
+    case HttpRefusal::kBodyTooLarge:
+      return "body_too_large";
+    case HttpRefusal::kHeaderTooLarge:
+      return "header_too_large";
+    case HttpRefusal::kTooManyConnections:
+      return "too_many_connections";
+    case HttpRefusal::kMalformed:
+      return "malformed";
+    case HttpRefusal::kUnauthorized:
+      return "unauthorized";
+  }
+  return "unknown";
+}
+
 void SetJsonError(HttpResponse& res, int status, std::string_view error_type,
                   std::string_view message) {
   res.status = status;
@@ -182,6 +198,9 @@ class HttpServer::Impl {
 
   uint16_t port() const { return port_; }
   bool stopping() const { return stopping_; }
+  void Refused(HttpRefusal refusal) const {
+    if (server_->refusal_observer_) server_->refusal_observer_(refusal);
+  }
 
  private:
   void Accept();
@@ -197,6 +216,8 @@ class HttpServer::Impl {
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> live_sessions_{0};
+  std::atomic<int> serving_{0};   // sessions counted against max_connections
+  std::atomic<int> refusing_{0};  // sessions past the limit, answering 503
   uint16_t port_ = 0;
   std::mutex sessions_mu_;
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
@@ -212,11 +233,16 @@ class HttpServer::Impl::Session : public SessionBase,
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Session(Impl* impl, tcp::socket socket, std::shared_ptr<ssl::context> tls_context)
+  // A `refuse` session reads one request header, answers 503 and closes.
+  Session(Impl* impl, tcp::socket socket, std::shared_ptr<ssl::context> tls_context, bool refuse)
       : impl_(impl),
         tls_context_(std::move(tls_context)),
-        stream_(MakeStream(std::move(socket), tls_context_.get())) {}
-  ~Session() override { impl_->Unregister(this); }
+        stream_(MakeStream(std::move(socket), tls_context_.get())),
+        refuse_(refuse) {}
+  ~Session() override {
+    (refuse_ ? impl_->refusing_ : impl_->serving_).fetch_sub(1);
+    impl_->Unregister(this);
+  }
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -252,6 +278,16 @@ class HttpServer::Impl::Session : public SessionBase,
     buffer_.consume(buffer_.size());
     transport().expires_after(impl_->options_.read_timeout);
     if (impl_->stopping()) return Close();
+    if (refuse_) {
+      transport().expires_after(std::min<std::chrono::steady_clock::duration>(
+          impl_->options_.read_timeout, std::chrono::seconds(5)));
+      http::async_read_header(stream_, buffer_, *parser_,
+                              [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                                if (ec) return self->Close();
+                                self->RefuseConnection();
+                              });
+      return;
+    }
     http::async_read(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -267,14 +303,17 @@ class HttpServer::Impl::Session : public SessionBase,
     if (ec) {
       HttpResponse res;
       if (ec == http::error::body_limit) {
+        impl_->Refused(HttpRefusal::kBodyTooLarge);
         SetJsonError(res, 413, "bad_data",
                      "request body exceeds the limit of " +
                          std::to_string(impl_->options_.max_body_bytes) + " bytes");
       } else if (ec == http::error::header_limit) {
+        impl_->Refused(HttpRefusal::kHeaderTooLarge);
         SetJsonError(res, 431, "bad_data",
                      "request header exceeds the limit of " +
                          std::to_string(impl_->options_.max_header_bytes) + " bytes");
       } else {
+        impl_->Refused(HttpRefusal::kMalformed);
         SetJsonError(res, 400, "bad_data", "malformed HTTP request: " + ec.message());
       }
       return Write(std::move(res), false, 11, "other", std::chrono::steady_clock::now());
@@ -305,6 +344,7 @@ class HttpServer::Impl::Session : public SessionBase,
     try {
       if (impl_->auth_ && !impl_->auth_->Allows(req.headers["authorization"])) {
         // One answer for every failure: nothing tells which part was wrong.
+        impl_->Refused(HttpRefusal::kUnauthorized);
         res.status = 401;
         res.body = "Unauthorized\n";
         res.headers.emplace_back("WWW-Authenticate", "Basic");
@@ -348,6 +388,19 @@ class HttpServer::Impl::Session : public SessionBase,
         });
   }
 
+  // The answer of a connection past --web.max-connections (counted when accepted).
+  void RefuseConnection() {
+    busy_ = true;
+    HttpResponse res;
+    SetJsonError(res, 503, "unavailable",
+                 "too many open connections (limit " +
+                     std::to_string(impl_->options_.max_connections) +
+                     ", --web.max-connections); try again later");
+    res.headers.emplace_back("Retry-After", "1");
+    Write(std::move(res), false, parser_->get().version(), "other",
+          std::chrono::steady_clock::now());
+  }
+
   void Close() {
     beast::error_code ec;
     transport().socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -369,6 +422,7 @@ class HttpServer::Impl::Session : public SessionBase,
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool busy_ = false;
+  const bool refuse_;
 };
 
 void HttpServer::Impl::Accept() {
@@ -378,12 +432,26 @@ void HttpServer::Impl::Accept() {
       return;
     }
     if (stopping_) return;
+    // Only this strand adds sessions, so the counts cannot grow between check and add.
+    bool refuse = false;
+    if (options_.max_connections > 0 && serving_.load() >= options_.max_connections) {
+      Refused(HttpRefusal::kTooManyConnections);
+      if (refusing_.load() >= kMaxRefusingConnections) {
+        beast::error_code ignored;
+        s.close(ignored);
+        return Accept();
+      }
+      refuse = true;
+    }
+    (refuse ? refusing_ : serving_).fetch_add(1);
     if (tls_) {
-      auto session = std::make_shared<Session<TlsStream>>(this, std::move(s), tls_->Current());
+      auto session =
+          std::make_shared<Session<TlsStream>>(this, std::move(s), tls_->Current(), refuse);
       Register(session);
       session->Start();
     } else {
-      auto session = std::make_shared<Session<beast::tcp_stream>>(this, std::move(s), nullptr);
+      auto session =
+          std::make_shared<Session<beast::tcp_stream>>(this, std::move(s), nullptr, refuse);
       Register(session);
       session->Start();
     }

@@ -1,10 +1,11 @@
 // web/http_server.h
 //
 // HttpServer is Andon's HTTP/1.1 front door on Boost.Beast: asynchronous, keep-alive, with
-// bounded header and body sizes (431 / 413 with a JSON error before any handler runs),
-// read and write timeouts, and a graceful Stop() that stops accepting, lets requests in
-// flight finish and closes idle connections. Handlers run on the server's io_context
-// threads and must not block for long.
+// bounded header and body sizes (431 / 413 with a JSON error before any handler runs), a
+// bounded number of open connections (one past the limit reads its request header, gets
+// 503 with a JSON error and is closed), read and write timeouts, and a graceful Stop() that stops
+// accepting, lets requests in flight finish and closes idle connections. Handlers run on the
+// server's io_context threads and must not block for long.
 //
 // With a web config (HttpServerOptions::web_config) the server speaks TLS (certificates
 // re-read when their files change), asks for basic authentication before any handler runs
@@ -61,11 +62,29 @@ using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 // or "other" for unrouted paths), the status code and the handling time; used for self-metrics.
 using HttpObserver = std::function<void(std::string_view handler, int status, double seconds)>;
 
+// Why the server refused a request or connection before any handler ran, for self-metrics.
+enum class HttpRefusal {
+  kBodyTooLarge,        // 413, --web.max-request-body-bytes
+  kHeaderTooLarge,      // 431, max_header_bytes
+  kTooManyConnections,  // 503 and closed, --web.max-connections
+  kMalformed,           // 400, not HTTP/1.x
+  kUnauthorized,        // 401, basic auth of the web config
+};
+inline constexpr int kHttpRefusalCount = 5;
+// "body_too_large", "header_too_large", "too_many_connections", "malformed", "unauthorized".
+std::string_view HttpRefusalName(HttpRefusal refusal);
+// Called once per refusal, on a server thread.
+using HttpRefusalObserver = std::function<void(HttpRefusal refusal)>;
+
 struct HttpServerOptions {
   std::string listen_address = ":9090";  // host:port, ":port" means all interfaces
   int threads = 2;
   uint32_t max_header_bytes = 16 * 1024;
   uint64_t max_body_bytes = 10 * 1024 * 1024;
+  // Open connections served at once (--web.max-connections); 0 = no limit. Connections
+  // past it are answered 503 and closed (at most kMaxRefusingConnections at a time; any
+  // further one is closed at once, unanswered).
+  int max_connections = 512;
   std::chrono::milliseconds read_timeout{30000};
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds shutdown_grace{10000};
@@ -92,6 +111,10 @@ class HttpServer {
   // answers 405.
   void Handle(const std::string& path, std::vector<std::string> methods, HttpHandler handler);
   void SetObserver(HttpObserver observer) { observer_ = std::move(observer); }
+  void SetRefusalObserver(HttpRefusalObserver observer) { refusal_observer_ = std::move(observer); }
+
+  // Connections past max_connections being answered 503 at once; more are just closed.
+  static constexpr int kMaxRefusingConnections = 64;
 
   // Binds and starts the io threads. Fails (without starting) when the address is bad or
   // the port is taken.
@@ -114,6 +137,7 @@ class HttpServer {
   std::map<std::string, Route> exact_;
   std::map<std::string, Route> prefix_;
   HttpObserver observer_;
+  HttpRefusalObserver refusal_observer_;
   std::unique_ptr<Impl> impl_;
   uint16_t port_ = 0;
 };

@@ -121,7 +121,17 @@ QueryApi::QueryApi(QuerierFactory querier, const query::Engine& engine, QueryApi
     : querier_(std::move(querier)),
       engine_(engine),
       options_(std::move(options)),
-      slots_(options_.max_concurrency) {}
+      slots_(options_.max_concurrency) {
+  if (options_.metrics == nullptr) return;
+  auto family = options_.metrics->RegisterCounter(
+      "andon_query_limit_hits_total", "Queries of the HTTP API refused by a limit, by limit.",
+      {"limit"});
+  if (!family.ok()) return;
+  limits_.timeout = &(*family)->WithLabels({"timeout"});
+  limits_.queue_timeout = &(*family)->WithLabels({"queue_timeout"});
+  limits_.max_samples = &(*family)->WithLabels({"max_samples"});
+  limits_.max_points = &(*family)->WithLabels({"max_points"});
+}
 
 void QueryApi::Shutdown() {
   canceled_.store(true);
@@ -155,13 +165,19 @@ bool Deadline(const HttpRequest& req, const query::Engine& engine, HttpResponse&
   return true;
 }
 
+void Hit(Counter* counter) {
+  if (counter != nullptr) counter->Inc();
+}
+
 // Waits for a slot, runs `eval` with an engine bounded by what is left of the deadline and
 // writes its result.
 template <typename Eval>
 void Evaluate(QuerySlots& slots, const query::Engine& engine, Clock::time_point deadline,
-              const QuerierFactory& open, HttpResponse& res, Eval&& eval) {
+              const QuerierFactory& open, const QueryLimitCounters& limits, HttpResponse& res,
+              Eval&& eval) {
   switch (slots.Acquire(deadline)) {
     case QuerySlots::Outcome::kTimedOut:
+      Hit(limits.queue_timeout);
       return WriteQueryError(res, QueryErrorKind::kTimeout, "query timed out in query queue");
     case QuerySlots::Outcome::kShutDown:
       return WriteQueryError(res, QueryErrorKind::kCanceled, "query was canceled in query queue");
@@ -189,7 +205,11 @@ void Evaluate(QuerySlots& slots, const query::Engine& engine, Clock::time_point 
     return WriteQueryError(res, QueryErrorKind::kInternal, "storage is not available");
   }
   query::QueryResult result = eval(*use, *querier);
-  if (result.error) return WriteQueryError(res, result.error->kind, result.error->message);
+  if (result.error) {
+    if (result.error->kind == QueryErrorKind::kTimeout) Hit(limits.timeout);
+    if (result.error->message == query::kErrTooManySamples) Hit(limits.max_samples);
+    return WriteQueryError(res, result.error->kind, result.error->message);
+  }
   WriteSuccess(
       res, [&](std::string& out) { AppendQueryData(out, result.value); }, result.warnings);
 }
@@ -206,7 +226,7 @@ void QueryApi::Instant(const HttpRequest& req, HttpResponse& res) {
   if (Result<query::ExprPtr> parsed = query::ParseExpr(expr); !parsed.ok()) {
     return InvalidParam(res, "query", parsed.status().message());
   }
-  Evaluate(slots_, engine_, deadline, querier_, res,
+  Evaluate(slots_, engine_, deadline, querier_, limits_, res,
            [&](const query::Engine& engine, Querier& querier) {
              return engine.Instant(querier, expr, t, &canceled_);
            });
@@ -228,6 +248,7 @@ void QueryApi::Range(const HttpRequest& req, HttpResponse& res) {
   // Prometheus's integer (end - start) / step; unsigned, as end - start may exceed int64.
   if ((static_cast<uint64_t>(*end) - static_cast<uint64_t>(*start)) / static_cast<uint64_t>(*step) >
       static_cast<uint64_t>(kMaxPointsPerSeries)) {
+    Hit(limits_.max_points);
     return BadData(res,
                    "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing "
                    "the query resolution (?step=XX)");
@@ -243,7 +264,7 @@ void QueryApi::Range(const HttpRequest& req, HttpResponse& res) {
                             std::string(query::DocumentedTypeName(type)) +
                             "\" for range query, must be Scalar or instant Vector");
   }
-  Evaluate(slots_, engine_, deadline, querier_, res,
+  Evaluate(slots_, engine_, deadline, querier_, limits_, res,
            [&](const query::Engine& engine, Querier& querier) {
              return engine.Range(querier, expr, *start, *end, *step, &canceled_);
            });

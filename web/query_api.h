@@ -13,7 +13,11 @@
 // Concurrency: at most `max_concurrency` evaluations run at once; a query waits for a
 // slot (Prometheus's query queue) within its deadline, the smaller of the engine's
 // timeout and the request's `timeout`, and fails with "query timed out in query queue"
-// when the deadline passes first. Shutdown() makes waiting and running queries end as
+// when the deadline passes first. With a registry, andon_query_limit_hits_total{limit}
+// counts the queries refused by a limit: "timeout" (--query.timeout or the request's
+// `timeout` during evaluation), "queue_timeout" (no slot of --query.max-concurrency
+// before the deadline), "max_samples" (--query.max-samples), "max_points" (more than
+// 11,000 steps in a range query). Shutdown() makes waiting and running queries end as
 // canceled, so a server can stop without waiting out long evaluations.
 //
 // Thread-safety: handlers run concurrently on the server's threads; QueryApi is
@@ -28,6 +32,7 @@
 #include <memory>
 #include <mutex>
 
+#include "common/metrics_registry.h"
 #include "query/engine.h"
 #include "web/http_server.h"
 #include "web/series_api.h"
@@ -37,6 +42,15 @@ namespace andon::web {
 struct QueryApiOptions {
   int max_concurrency = 20;                   // --query.max-concurrency
   std::function<int64_t()> now_ms = nullptr;  // default `time`; system clock when empty
+  MetricsRegistry* metrics = nullptr;         // registers andon_query_limit_hits_total
+};
+
+// The andon_query_limit_hits_total children; null when no registry was given.
+struct QueryLimitCounters {
+  Counter* timeout = nullptr;
+  Counter* queue_timeout = nullptr;
+  Counter* max_samples = nullptr;
+  Counter* max_points = nullptr;
 };
 
 // A counting semaphore whose waits end at a deadline or at Shutdown().
@@ -84,6 +98,7 @@ class QueryApi {
   const query::Engine& engine_;
   QueryApiOptions options_;
   QuerySlots slots_;
+  QueryLimitCounters limits_;
   std::atomic<bool> canceled_{false};
 };
 

@@ -41,6 +41,7 @@ std::string_view RejectReason(const Status& s) {
   if (s.message() == kErrOutOfOrderSample) return "out_of_order";
   if (s.message() == kErrDuplicateSampleForTimestamp) return "duplicate";
   if (s.message() == kErrOutOfBounds) return "out_of_bounds";
+  if (s.message().starts_with(kErrSeriesLimitPerMetric)) return "series_limit";
   if (s.code() == Status::Code::kInvalidArgument) return "invalid_labels";
   return "";
 }

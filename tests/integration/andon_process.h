@@ -105,6 +105,36 @@ inline std::string HttpRaw(uint16_t port, const std::string& bytes) {
   return out;
 }
 
+// A keep-alive connection that has had one GET answered (so the server has accepted it)
+// and stays open, idle, until destroyed: it holds one of the server's connection slots.
+class HeldConnection {
+ public:
+  HeldConnection(uint16_t port, const std::string& target) : stream_(ioc_) {
+    namespace http = boost::beast::http;
+    try {
+      stream_.expires_after(std::chrono::seconds(10));
+      stream_.connect(
+          boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+      http::request<http::empty_body> req{http::verb::get, target, 11};
+      req.set(http::field::host, "127.0.0.1");
+      http::write(stream_, req);
+      boost::beast::flat_buffer buf;
+      http::response<http::string_body> res;
+      http::read(stream_, buf, res);
+      status_ = static_cast<int>(res.result_int());
+    } catch (const std::exception&) {
+      status_ = 0;
+    }
+  }
+  // The status of the first answer; 0 when the connection failed.
+  int status() const { return status_; }
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::beast::tcp_stream stream_;
+  int status_ = 0;
+};
+
 inline uint16_t FreeLoopbackPort() {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor a(

@@ -2,6 +2,7 @@
 // protocol limits, configuration reload and graceful shutdown.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/andon_process.h"
@@ -111,6 +112,89 @@ TEST(ServerTest, RejectsOversizedAndMalformedRequestsAndKeepsServing) {
   // The server is still healthy afterwards.
   EXPECT_EQ(HttpGet(port, "/-/healthy").status, 200);
   EXPECT_EQ(andon.StopWith(SIGTERM), 0) << andon.Log();
+}
+
+TEST(ServerTest, LimitsAnswerWithClearErrorsAndCountEachRefusal) {
+  auto dir = MakeTempDir("andon-limits-");
+  WriteFile(dir / "andon.yml", "rule_files: ['rules.yml']\n");  // no scrapes: no connections
+  const std::string one_group =
+      "groups:\n- name: a\n  rules:\n  - record: x\n    expr: vector(1)\n";
+  WriteFile(dir / "rules.yml", one_group);
+  AndonProcess andon({"--config.file=" + (dir / "andon.yml").string(), "--web.enable-lifecycle",
+                      "--web.max-connections=8", "--web.max-request-body-bytes=1024",
+                      "--rules.max-groups=1"});
+  ASSERT_TRUE(andon.Start()) << andon.Log();
+  uint16_t port = andon.port();
+  json flags = ApiData(port, "/api/v1/status/flags");
+  EXPECT_EQ(flags.value("web.max-connections", ""), "8");
+  EXPECT_EQ(flags.value("storage.tsdb.max-series-per-metric", ""), "0");
+  EXPECT_EQ(flags.value("rules.max-groups", ""), "1");
+  const std::string refused = "andon_http_requests_refused_total{reason=";
+  // Right after the held connections close, the server may still count them for a moment:
+  // read /metrics until it answers.
+  auto metric = [port](const std::string& series) {
+    double v = MetricValue(port, series);
+    for (int i = 0; i < 100 && v < 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      v = MetricValue(port, series);
+    }
+    return v;
+  };
+  EXPECT_EQ(metric(refused + "\"too_many_connections\"}"), 0);
+
+  // Eight idle keep-alive connections fill --web.max-connections: a ninth gets 503. (The
+  // server may still count the connections of the requests above for a moment.)
+  auto hold = [port] {
+    auto c = std::make_unique<HeldConnection>(port, "/-/healthy");
+    for (int i = 0; i < 100 && c->status() != 200; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      c = std::make_unique<HeldConnection>(port, "/-/healthy");
+    }
+    return c;
+  };
+  {
+    std::vector<std::unique_ptr<HeldConnection>> held;
+    for (int i = 0; i < 8; ++i) {
+      held.push_back(hold());
+      ASSERT_EQ(held.back()->status(), 200) << i;
+    }
+    HttpResult over = HttpGet(port, "/-/healthy");
+    EXPECT_EQ(over.status, 503) << over.body << over.error;
+    EXPECT_EQ(json::parse(over.body, nullptr, false).value("error", ""),
+              "too many open connections (limit 8, --web.max-connections); try again later");
+  }
+  // Closed: a slot frees as soon as the server sees it.
+  EXPECT_GE(metric(refused + "\"too_many_connections\"}"), 1);
+
+  EXPECT_EQ(HttpRequestTo(port, "POST", "/-/reload", std::string(2048, 'x'), "text/plain").status,
+            413);
+  EXPECT_EQ(metric(refused + "\"body_too_large\"}"), 1);
+  EXPECT_EQ(
+      HttpRequestTo(port, "GET", "/-/healthy", "", "", {{"X-F", std::string(20000, 'h')}}).status,
+      431);
+  EXPECT_EQ(metric(refused + "\"header_too_large\"}"), 1);
+
+  // A second rule group passes --rules.max-groups: the reload fails naming both numbers
+  // and the one group keeps running.
+  WriteFile(dir / "rules.yml",
+            one_group + "- name: b\n  rules:\n  - record: y\n    expr: vector(2)\n");
+  HttpResult reload = HttpRequestTo(port, "POST", "/-/reload");
+  EXPECT_EQ(reload.status, 500);
+  EXPECT_NE(reload.body.find("2 rule groups in 1 files exceed the limit of 1 (--rules.max-groups)"),
+            std::string::npos)
+      << reload.body;
+  json groups = ApiData(port, "/api/v1/rules")["groups"];
+  ASSERT_EQ(groups.size(), 1u) << groups.dump();
+  EXPECT_EQ(groups[0].value("name", ""), "a");
+  EXPECT_EQ(metric("andon_rule_group_limit_exceeded_total"), 1);
+  // Present from the start, so dashboards see zeros rather than nothing.
+  for (const char* name : {"andon_query_limit_hits_total{limit=\"max_samples\"}",
+                           "andon_target_scrapes_exceeded_sample_limit_total",
+                           "andon_tsdb_series_limit_samples_total"}) {
+    EXPECT_EQ(metric(name), 0) << name;
+  }
+  EXPECT_EQ(andon.StopWith(SIGTERM), 0) << andon.Log();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ServerTest, BadReloadKeepsOldConfigAndGoodReloadAppliesNewOne) {

@@ -222,6 +222,27 @@ groups:
   EXPECT_NE(s.message().find("rules.yml:5:"), std::string::npos) << s.message();
   EXPECT_EQ(m.Groups().size(), 2u);
 
+  // More groups than --rules.max-groups: refused with the count and the limit, counted,
+  // and the running groups stay as they were.
+  RuleManager limited(*db_, engine_, nullptr, {.max_groups = 1, .registry = &registry});
+  const std::string one_group = "groups:\n- name: g\n  rules:\n  - record: a\n    expr: temp\n";
+  andon::testing::WriteFile(rules, one_group);
+  ASSERT_TRUE(limited.ApplyConfig(cfg).ok());
+  andon::testing::WriteFile(rules,
+                            one_group + "- name: other\n  rules:\n  - record: b\n    expr: temp\n");
+  s = limited.ApplyConfig(cfg);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(),
+            "rule_files: 2 rule groups in 1 files exceed the limit of 1 (--rules.max-groups)");
+  ASSERT_EQ(limited.Groups().size(), 1u);
+  EXPECT_EQ(limited.Groups()[0].name, "g");
+  auto exceeded = registry.RegisterCounter(
+      "andon_rule_group_limit_exceeded_total",
+      "Rule file (re)loads refused for holding more groups than --rules.max-groups.", {});
+  ASSERT_TRUE(exceeded.ok());
+  EXPECT_EQ((*exceeded)->WithLabels({}).Value(), 1);
+  limited.Stop();
+
   // A changed group keeps its alerts; a removed group's series are marked stale.
   andon::testing::WriteFile(rules, R"(
 groups:

@@ -384,6 +384,44 @@ TEST_F(LoopTest, StoppingWithStalenessMarksEverySeriesIntoTheRealDb) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(LoopTest, ScrapesFailedByALimitAreCountedPerLimit) {
+  std::string big;
+  for (int i = 0; i < 200; ++i) big += "metric_" + std::to_string(i) + " 1\n";
+  LoopbackHttpServer two([](const TestRequest&) { return TestReply{.body = "a 1\nb 1\n"}; });
+  LoopbackHttpServer large([&big](const TestRequest&) { return TestReply{.body = big}; });
+  MetricsRegistry registry;
+  ScrapeLimitCounters limits = ScrapeLimitCounters::Register(&registry);
+  ASSERT_NE(limits.sample_limit, nullptr);
+  ASSERT_NE(limits.label_limits, nullptr);
+  ASSERT_NE(limits.body_size_limit, nullptr);
+  std::vector<std::shared_ptr<ScrapeLoop>> loops;
+  for (auto [address, limit] : {std::pair{two.address(), "  sample_limit: 1\n"},
+                                std::pair{two.address(), "  label_limit: 2\n"},
+                                std::pair{large.address(), "  body_size_limit: 1KB\n"}}) {
+    auto cfg = std::make_shared<const config::ScrapeConfig>(JobConfig(limit));
+    TargetGroup g{"0", {Labels{{"__address__", address}}}, {}};
+    auto loop = ScrapeLoop::Create(ioc_.get_executor(), cfg,
+                                   TargetsFromGroup(g, *cfg).targets.at(0), log_.Factory(), limits);
+    ASSERT_TRUE(loop.ok());
+    (*loop)->Start();
+    loops.push_back(*loop);
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    return limits.sample_limit->Value() >= 1 && limits.label_limits->Value() >= 1 &&
+           limits.body_size_limit->Value() >= 1;
+  }));
+  for (auto& loop : loops) StopAndWait(*loop, false);
+  EXPECT_EQ(loops[0]->Health().last_error, "sample limit exceeded");
+  EXPECT_EQ(loops[1]->Health().last_error,
+            "label_limit exceeded (metric: a, number of labels: 3, limit: 2)");
+  EXPECT_EQ(loops[2]->Health().last_error, "body size limit exceeded");
+  ScrapeLimitCounters none;
+  none.Count(Status::ResourceExhausted("sample limit exceeded"));  // null counters: no-op
+  double before = limits.sample_limit->Value();
+  limits.Count(Status::InvalidArgument("sample limit exceeded"));  // not a limit's code
+  EXPECT_EQ(limits.sample_limit->Value(), before);
+}
+
 TEST(ScrapeOffsetTest, SpreadsTargetsWithinTheInterval) {
   // Two targets with different hashes get different phases; the same hash keeps its phase.
   auto a = ScrapeOffset(1234, 15000, 1'000'000);

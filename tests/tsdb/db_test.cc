@@ -385,6 +385,30 @@ TEST(DbTest, StatsAndMetricsReportTheHeadAndRejects) {
   EXPECT_TRUE(registry.Gather().empty());
 }
 
+TEST(DbTest, MaxSeriesPerMetricIsAppliedAndCounted) {
+  TempDir tmp;
+  MetricsRegistry registry;
+  DbOptions o = Manual();
+  o.metrics = &registry;
+  o.max_series_per_metric = 1;
+  auto db = Db::Open(tmp.path(), o);
+  ASSERT_TRUE(db.ok());
+  auto app = (*db)->NewAppender();
+  ASSERT_TRUE(app->Append(0, SeriesLabels(1), 1000, 1).ok());
+  Result<SeriesRef> refused = app->Append(0, SeriesLabels(3), 1000, 1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("limit: 1"), std::string::npos)
+      << refused.status().message();
+  ASSERT_TRUE(app->Commit().ok());
+  double counted = -1;
+  for (const FamilySnapshot& f : registry.Gather()) {
+    if (f.name == "andon_tsdb_series_limit_samples_total") counted = f.metrics.at(0).value;
+  }
+  EXPECT_EQ(counted, 1);
+  EXPECT_EQ((*db)->Stats().head.num_series, 1u);
+  ASSERT_TRUE((*db)->Close().ok());
+}
+
 TEST(DbTest, SecondOpenOfTheSameDirIsRefused) {
   TempDir tmp;
   auto db = Db::Open(tmp.path(), Manual());

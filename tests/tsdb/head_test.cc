@@ -355,6 +355,38 @@ TEST_F(HeadWithTenSeries, GcRemovesIdleSeriesFromMapAndIndex) {
   EXPECT_EQ(Pods({M(Type::kEqual, "pod", "p5")}), (std::vector<std::string>{"p5"}));
 }
 
+TEST(HeadTest, MaxSeriesPerMetricRefusesNewSeriesButNotExistingOnesOrOtherNames) {
+  Head head(HeadOptions{.max_series_per_metric = 2});
+  auto app = head.NewAppender();
+  auto pod = [](std::string_view name, std::string_view pod) {
+    return Labels({{"__name__", name}, {"pod", pod}});
+  };
+  ASSERT_TRUE(app->Append(0, pod("cpu", "a"), 1000, 1).ok());
+  ASSERT_TRUE(app->Append(0, pod("cpu", "b"), 1000, 1).ok());
+  Result<SeriesRef> third = app->Append(0, pod("cpu", "c"), 1000, 1);
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), Status::Code::kResourceExhausted);
+  EXPECT_EQ(third.status().message(),
+            "per-metric series limit exceeded (metric: cpu, limit: 2, "
+            "--storage.tsdb.max-series-per-metric)");
+  EXPECT_TRUE(third.status().message().starts_with(kErrSeriesLimitPerMetric));
+  EXPECT_EQ(head.SeriesLimitSamples(), 1u);
+  // Existing series of the metric and series of other names are unaffected.
+  EXPECT_TRUE(app->Append(0, pod("cpu", "a"), 2000, 2).ok());
+  EXPECT_TRUE(app->Append(0, pod("mem", "c"), 1000, 1).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(head.NumSeries(), 3u);
+  EXPECT_EQ(head.Stats().series_limit_samples, 1u);
+  // Once a series of the metric leaves the head (GC), a new one fits again.
+  auto app2 = head.NewAppender();
+  ASSERT_TRUE(app2->Append(0, pod("cpu", "a"), 5000, 3).ok());
+  ASSERT_TRUE(app2->Commit().ok());
+  head.Gc(3000);  // cpu{pod="b"} has nothing newer than 1000
+  EXPECT_TRUE(app2->Append(0, pod("cpu", "c"), 6000, 1).ok());
+  ASSERT_TRUE(app2->Commit().ok());
+  EXPECT_EQ(head.SeriesLimitSamples(), 1u);
+}
+
 TEST(HeadTest, GcRemovesSeriesLeftEmptyByARollback) {
   Head head;
   auto app = head.NewAppender();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <atomic>
 #include <future>
 
 #include "tests/integration/andon_process.h"
@@ -35,6 +37,8 @@ class HttpServerTest : public ::testing::Test {
       std::lock_guard lock(mu_);
       observed_.push_back(std::string(handler) + " " + std::to_string(code));
     });
+    server_->SetRefusalObserver(
+        [this](HttpRefusal r) { refused_[static_cast<int>(r)].fetch_add(1); });
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
   }
@@ -46,6 +50,7 @@ class HttpServerTest : public ::testing::Test {
   uint16_t port_ = 0;
   std::mutex mu_;
   std::vector<std::string> observed_;
+  std::array<std::atomic<int>, kHttpRefusalCount> refused_{};
 };
 
 TEST_F(HttpServerTest, MergesQueryAndFormParamsAndDecodesThem) {
@@ -89,6 +94,50 @@ TEST_F(HttpServerTest, EnforcesBodyLimitWith413) {
   EXPECT_EQ(r.status, 413);
   EXPECT_NE(r.body.find("exceeds the limit of 100 bytes"), std::string::npos);
   EXPECT_EQ(HttpRequestTo(port_, "POST", "/echo", std::string(100, 'a'), "text/plain").status, 200);
+}
+
+TEST_F(HttpServerTest, ConnectionPastMaxConnectionsGets503AndIsCountedThenASlotFrees) {
+  HttpServerOptions opts;
+  opts.max_connections = 2;
+  StartServer(opts);
+  auto first = std::make_unique<andon::testing::HeldConnection>(port_, "/echo");
+  auto second = std::make_unique<andon::testing::HeldConnection>(port_, "/echo");
+  ASSERT_EQ(first->status(), 200);
+  ASSERT_EQ(second->status(), 200);
+  auto refused = HttpGet(port_, "/echo");
+  EXPECT_EQ(refused.status, 503) << refused.error;
+  EXPECT_EQ(refused.content_type, "application/json");
+  EXPECT_EQ(refused.body,
+            R"({"status":"error","errorType":"unavailable","error":"too many open connections )"
+            R"((limit 2, --web.max-connections); try again later"})");
+  EXPECT_EQ(refused_[static_cast<int>(HttpRefusal::kTooManyConnections)].load(), 1);
+  first.reset();  // frees a slot once the server sees the close
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    status = HttpGet(port_, "/echo").status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST_F(HttpServerTest, CountsEachRefusalByReason) {
+  HttpServerOptions opts;
+  opts.max_body_bytes = 100;
+  opts.max_header_bytes = 1024;
+  StartServer(opts);
+  EXPECT_EQ(HttpRequestTo(port_, "POST", "/echo", std::string(101, 'a'), "text/plain").status, 413);
+  auto big_header =
+      HttpRequestTo(port_, "GET", "/echo", "", "", {{"X-Big", std::string(2000, 'h')}});
+  EXPECT_EQ(big_header.status, 431);
+  EXPECT_NE(big_header.body.find("request header exceeds the limit of 1024 bytes"),
+            std::string::npos);
+  EXPECT_NE(andon::testing::HttpRaw(port_, "not http at all\r\n\r\n").find("400 Bad Request"),
+            std::string::npos);
+  EXPECT_EQ(refused_[static_cast<int>(HttpRefusal::kBodyTooLarge)].load(), 1);
+  EXPECT_EQ(refused_[static_cast<int>(HttpRefusal::kHeaderTooLarge)].load(), 1);
+  EXPECT_EQ(refused_[static_cast<int>(HttpRefusal::kMalformed)].load(), 1);
+  EXPECT_EQ(refused_[static_cast<int>(HttpRefusal::kTooManyConnections)].load(), 0);
+  EXPECT_EQ(HttpRefusalName(HttpRefusal::kTooManyConnections), "too_many_connections");
 }
 
 TEST_F(HttpServerTest, StopLetsTheRequestInFlightFinish) {

@@ -386,6 +386,36 @@ TEST_F(QueryApiTest, ShutdownCancelsQueriesWaitingForASlot) {
   api_->slots().Release();
 }
 
+TEST_F(QueryApiTest, EachLimitHitIsCountedByLimit) {
+  MetricsRegistry registry;
+  auto hits = [&registry](std::string_view limit) {
+    auto family = registry.RegisterCounter("andon_query_limit_hits_total",
+                                           "Queries of the HTTP API refused by a limit, by limit.",
+                                           {"limit"});
+    return family.ok() ? (*family)->WithLabels({limit}).Value() : -1.0;
+  };
+  Serve({.max_samples = 1}, {.metrics = &registry});
+  EXPECT_EQ(Get("/api/v1/query", {{"query", "up"}, {"time", "1700000030"}}).status, 422);
+  EXPECT_EQ(hits("max_samples"), 1);
+  EXPECT_EQ(hits("timeout"), 0);
+
+  Serve({}, {.max_concurrency = 1, .metrics = &registry});
+  HttpResult slow =
+      Get("/api/v1/query", {{"query", "count_over_time(vector(1)[30d:1s])"}, {"timeout", "0.001"}});
+  EXPECT_EQ(slow.status, 503) << slow.body;
+  EXPECT_EQ(hits("timeout"), 1);
+  HttpResult wide =
+      Get("/api/v1/query_range", {{"query", "1"}, {"start", "0"}, {"end", "11001"}, {"step", "1"}});
+  EXPECT_EQ(wide.status, 400) << wide.body;
+  EXPECT_EQ(hits("max_points"), 1);
+  ASSERT_EQ(api_->slots().Acquire(std::chrono::steady_clock::now() + std::chrono::seconds(1)),
+            QuerySlots::Outcome::kAcquired);
+  EXPECT_EQ(Get("/api/v1/query", {{"query", "1"}, {"time", "1"}, {"timeout", "0.1"}}).status, 503);
+  api_->slots().Release();
+  EXPECT_EQ(hits("queue_timeout"), 1);
+  EXPECT_EQ(hits("max_samples"), 1);
+}
+
 TEST(QuerySlotsTest, BoundsHoldersAndWakesWaitersInTurn) {
   QuerySlots slots(2);
   auto soon = [] { return std::chrono::steady_clock::now() + std::chrono::seconds(5); };
