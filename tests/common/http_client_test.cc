@@ -120,6 +120,21 @@ TEST_F(HttpClientTest, ErrorStatusesAreResponsesNotErrors) {
   EXPECT_EQ(res->body, "slow down");
 }
 
+// Slack, webhooks, Alertmanagers and remote write: a redirect (here to another scheme) is
+// handed back as the response, never followed, so a receiver cannot bounce alert bodies or
+// credentials to another address.
+TEST_F(HttpClientTest, ARedirectIsReturnedNotFollowed) {
+  LoopbackHttpServer server([](const TestRequest&) {
+    return TestReply{.status = 302, .headers = {{"Location", "ftp://198.51.100.1/steal"}}};
+  });
+  MakeClient();
+  auto res = Do(Post(server.Url("/")));
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_EQ(res->status, 302);
+  EXPECT_EQ(res->Header("location"), "ftp://198.51.100.1/steal");
+  EXPECT_EQ(server.requests(), 1);
+}
+
 TEST_F(HttpClientTest, ReusesKeepAliveConnectionsAndRedialsWhenTheServerDroppedOne) {
   LoopbackHttpServer server([](const TestRequest&) { return TestReply{.body = "ok"}; });
   MakeClient();

@@ -189,6 +189,17 @@ TEST_F(ScrapeClientTest, Http500IsAnErrorInPrometheusWords) {
   EXPECT_EQ(Scrape().message(), "server returned HTTP status 500 Internal Server Error");
 }
 
+// A target cannot send the scraper elsewhere: a redirect fails the scrape (up 0 with the
+// status as lastError) and is not followed.
+TEST_F(ScrapeClientTest, ARedirectFailsTheScrapeAndIsNotFollowed) {
+  LoopbackHttpServer server([](const TestRequest&) {
+    return TestReply{.status = 301, .headers = {{"Location", "file:///etc/passwd"}}};
+  });
+  MakeClient(server.Url());
+  EXPECT_EQ(Scrape().message(), "server returned HTTP status 301 Moved Permanently");
+  EXPECT_EQ(server.requests(), 1);
+}
+
 TEST_F(ScrapeClientTest, HangingTargetHitsTheDeadline) {
   LoopbackHttpServer server(
       [](const TestRequest&) { return TestReply{.body = kBody, .delay = 10s}; });
