@@ -573,9 +573,11 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   opts.read_timeout = std::chrono::milliseconds(*read_timeout);
   opts.max_body_bytes = max_body;
   opts.max_connections = static_cast<int>(std::min<int64_t>(max_connections, 1 << 30));
-  // Queries block the thread that serves them; enough threads that max-concurrency
-  // evaluations still leave some for health checks, scrapes of /metrics and the rest.
-  opts.threads = std::max(opts.threads, query_max_concurrency + 2);
+  // Two io threads; handlers run on a pool, where queries block the thread that serves
+  // them: enough threads that max-concurrency evaluations still leave some for health
+  // checks, scrapes of /metrics and the rest.
+  opts.threads = 2;
+  opts.handler_threads = query_max_concurrency + 2;
   if (!flags.web_config_file.empty()) {
     auto web_config = web::LoadWebConfigFile(flags.web_config_file);
     if (!web_config.ok()) {

@@ -173,7 +173,8 @@ class HttpServer::Impl {
     return Status::Ok();
   }
 
-  void Run(int threads) {
+  void Run(int threads, int handler_threads) {
+    if (handler_threads > 0) pool_.emplace(static_cast<size_t>(handler_threads));
     Accept();
     for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { ioc_.run(); });
   }
@@ -194,6 +195,11 @@ class HttpServer::Impl {
     if (live_sessions_.load() > 0) ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    // Handlers past the grace period still finish; their responses are never written.
+    if (pool_) {
+      pool_->join();
+      pool_.reset();
+    }
   }
 
   uint16_t port() const { return port_; }
@@ -223,6 +229,9 @@ class HttpServer::Impl {
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
   std::unique_ptr<TlsServerContext> tls_;     // set when the web config has TLS
   std::unique_ptr<BasicAuthenticator> auth_;  // set when it has basic_auth_users
+  // Runs HandlerThread::kPool handlers. Last, so destroyed first: a handler it still holds
+  // may own a session, whose destructor uses the members above.
+  std::optional<asio::thread_pool> pool_;
 };
 
 // One connection: (TLS handshake,) read a request (bounded), authenticate, dispatch, write,
@@ -341,22 +350,43 @@ class HttpServer::Impl::Session : public SessionBase,
     if (q != std::string_view::npos) ParseForm(target.substr(q + 1), req.params);
     HttpResponse res;
     std::string route_name = "other";
+    const Route* route = nullptr;
+    if (impl_->auth_ && !impl_->auth_->Allows(req.headers["authorization"])) {
+      // One answer for every failure: nothing tells which part was wrong.
+      impl_->Refused(HttpRefusal::kUnauthorized);
+      res.status = 401;
+      res.body = "Unauthorized\n";
+      res.headers.emplace_back("WWW-Authenticate", "Basic");
+    } else {
+      route = impl_->server_->Find(req, res, route_name);
+    }
+    const bool keep_alive = msg.keep_alive() && !impl_->stopping();
+    const unsigned version = msg.version();
+    if (route == nullptr) return Write(std::move(res), keep_alive, version, route_name, started);
+    if (route->thread == HandlerThread::kIo || !impl_->pool_) {
+      Serve(*route, req, res);
+      return Write(std::move(res), keep_alive, version, route_name, started);
+    }
+    asio::post(
+        *impl_->pool_, [self = this->shared_from_this(), route, req = std::move(req), keep_alive,
+                        version, route_name = std::move(route_name), started]() mutable {
+          auto res = std::make_shared<HttpResponse>();
+          Serve(*route, req, *res);
+          asio::post(self->stream_.get_executor(),
+                     [self, res, keep_alive, version, route_name = std::move(route_name), started] {
+                       self->Write(std::move(*res), keep_alive, version, route_name, started);
+                     });
+        });
+  }
+
+  static void Serve(const Route& route, const HttpRequest& req, HttpResponse& res) {
     try {
-      if (impl_->auth_ && !impl_->auth_->Allows(req.headers["authorization"])) {
-        // One answer for every failure: nothing tells which part was wrong.
-        impl_->Refused(HttpRefusal::kUnauthorized);
-        res.status = 401;
-        res.body = "Unauthorized\n";
-        res.headers.emplace_back("WWW-Authenticate", "Basic");
-      } else {
-        impl_->server_->Dispatch(req, res, route_name);
-      }
+      route.handler(req, res);
     } catch (const std::exception& e) {
       LogError("web", "handler failed", {{"path", req.path}, {"err", e.what()}});
+      res = HttpResponse();
       SetJsonError(res, 500, "internal", e.what());
     }
-    bool keep_alive = msg.keep_alive() && !impl_->stopping();
-    Write(std::move(res), keep_alive, msg.version(), route_name, started);
   }
 
   void Write(HttpResponse res, bool keep_alive, unsigned version, std::string route_name,
@@ -489,8 +519,8 @@ HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options))
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Handle(const std::string& path, std::vector<std::string> methods,
-                        HttpHandler handler) {
-  Route route{std::move(methods), std::move(handler)};
+                        HttpHandler handler, HandlerThread thread) {
+  Route route{std::move(methods), std::move(handler), thread};
   if (!path.empty() && path.back() == '/' && path != "/") {
     prefix_[path] = std::move(route);
   } else {
@@ -498,8 +528,8 @@ void HttpServer::Handle(const std::string& path, std::vector<std::string> method
   }
 }
 
-void HttpServer::Dispatch(const HttpRequest& req, HttpResponse& res,
-                          std::string& route_name) const {
+const HttpServer::Route* HttpServer::Find(const HttpRequest& req, HttpResponse& res,
+                                          std::string& route_name) const {
   const Route* route = nullptr;
   auto it = exact_.find(req.path);
   if (it != exact_.end()) {
@@ -516,7 +546,7 @@ void HttpServer::Dispatch(const HttpRequest& req, HttpResponse& res,
   }
   if (route == nullptr) {
     SetJsonError(res, 404, "not_found", "path " + req.path + " not found");
-    return;
+    return nullptr;
   }
   const auto& m = route->methods;
   if (std::find(m.begin(), m.end(), req.method) == m.end()) {
@@ -525,9 +555,9 @@ void HttpServer::Dispatch(const HttpRequest& req, HttpResponse& res,
     SetJsonError(res, 405, "method_not_allowed",
                  "method " + req.method + " not allowed for " + req.path);
     res.headers.emplace_back("Allow", allow);
-    return;
+    return nullptr;
   }
-  route->handler(req, res);
+  return route;
 }
 
 Status HttpServer::Start() {
@@ -541,7 +571,7 @@ Status HttpServer::Start() {
     return s;
   }
   port_ = impl_->port();
-  impl_->Run(options_.threads);
+  impl_->Run(options_.threads, options_.handler_threads);
   return Status::Ok();
 }
 

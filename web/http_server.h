@@ -4,8 +4,15 @@
 // bounded header and body sizes (431 / 413 with a JSON error before any handler runs), a
 // bounded number of open connections (one past the limit reads its request header, gets
 // 503 with a JSON error and is closed), read and write timeouts, and a graceful Stop() that stops
-// accepting, lets requests in flight finish and closes idle connections. Handlers run on the
-// server's io_context threads and must not block for long.
+// accepting, lets requests in flight finish and closes idle connections.
+//
+// Threads: connections are read and written by `threads` io threads (few: one io_context
+// shared by many threads pays a futex wake-up for nearly every completion). Handlers that
+// may block (queries, storage scans) run on a separate pool of `handler_threads`, the
+// response going back to the connection's io thread; routes registered with
+// HandlerThread::kIo (short, CPU-bound ones such as the remote-write receiver) run on the
+// io thread itself, saving the two hand-offs. With handler_threads 0 every handler runs on
+// the io threads.
 //
 // With a web config (HttpServerOptions::web_config) the server speaks TLS (certificates
 // re-read when their files change), asks for basic authentication before any handler runs
@@ -78,7 +85,8 @@ using HttpRefusalObserver = std::function<void(HttpRefusal refusal)>;
 
 struct HttpServerOptions {
   std::string listen_address = ":9090";  // host:port, ":port" means all interfaces
-  int threads = 2;
+  int threads = 2;                       // io threads
+  int handler_threads = 0;               // the pool for HandlerThread::kPool routes; 0: none
   uint32_t max_header_bytes = 16 * 1024;
   uint64_t max_body_bytes = 10 * 1024 * 1024;
   // Open connections served at once (--web.max-connections); 0 = no limit. Connections
@@ -99,6 +107,9 @@ Result<std::pair<std::string, uint16_t>> SplitListenAddress(const std::string& a
 void SetJsonError(HttpResponse& res, int status, std::string_view error_type,
                   std::string_view message);
 
+// Where a route's handler runs (see the top of this file).
+enum class HandlerThread { kPool, kIo };
+
 class HttpServer {
  public:
   explicit HttpServer(HttpServerOptions options);
@@ -109,7 +120,8 @@ class HttpServer {
   // Routes an exact path for the given methods ("GET", "POST", ...). A path ending in '/'
   // routes every path below it (longest prefix wins). A known path with another method
   // answers 405.
-  void Handle(const std::string& path, std::vector<std::string> methods, HttpHandler handler);
+  void Handle(const std::string& path, std::vector<std::string> methods, HttpHandler handler,
+              HandlerThread thread = HandlerThread::kPool);
   void SetObserver(HttpObserver observer) { observer_ = std::move(observer); }
   void SetRefusalObserver(HttpRefusalObserver observer) { refusal_observer_ = std::move(observer); }
 
@@ -130,8 +142,10 @@ class HttpServer {
   struct Route {
     std::vector<std::string> methods;
     HttpHandler handler;
+    HandlerThread thread = HandlerThread::kPool;
   };
-  void Dispatch(const HttpRequest& req, HttpResponse& res, std::string& route_name) const;
+  // The route for req, or null after writing the 404/405 answer into res.
+  const Route* Find(const HttpRequest& req, HttpResponse& res, std::string& route_name) const;
 
   HttpServerOptions options_;
   std::map<std::string, Route> exact_;

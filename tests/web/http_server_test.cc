@@ -160,6 +160,56 @@ TEST_F(HttpServerTest, StopLetsTheRequestInFlightFinish) {
   EXPECT_EQ(r.body, "finished");
 }
 
+// With a handler pool, handlers that block (queries) hold pool threads only: a kIo route and
+// other pool routes keep answering on a single io thread, handlers throwing on the pool are
+// 500s, and Stop() still lets a pool handler in flight finish and write its response.
+TEST_F(HttpServerTest, BlockingPoolHandlersLeaveTheIoThreadFreeAndFinishOnStop) {
+  HttpServerOptions opts;
+  opts.listen_address = "127.0.0.1:0";
+  opts.threads = 1;
+  opts.handler_threads = 3;
+  server_ = std::make_unique<HttpServer>(opts);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> blocked{0};
+  std::thread::id io_thread;
+  server_->Handle("/block", {"GET"}, [&](const HttpRequest&, HttpResponse& res) {
+    blocked.fetch_add(1);
+    released.wait();
+    res.body = "released";
+  });
+  server_->Handle(
+      "/io", {"GET"},
+      [&](const HttpRequest&, HttpResponse& res) {
+        io_thread = std::this_thread::get_id();
+        res.body = "io";
+      },
+      HandlerThread::kIo);
+  server_->Handle("/pool", {"GET"},
+                  [](const HttpRequest&, HttpResponse& res) { res.body = "pool"; });
+  server_->Handle("/throws", {"GET"},
+                  [](const HttpRequest&, HttpResponse&) { throw std::runtime_error("boom"); });
+  ASSERT_TRUE(server_->Start().ok());
+  const uint16_t port = server_->port();
+  auto first = std::async(std::launch::async, [port] { return HttpGet(port, "/block"); });
+  auto second = std::async(std::launch::async, [port] { return HttpGet(port, "/block"); });
+  while (blocked.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  EXPECT_EQ(HttpGet(port, "/io").body, "io");
+  EXPECT_NE(io_thread, std::this_thread::get_id());
+  EXPECT_EQ(HttpGet(port, "/pool").body, "pool");  // the third pool thread
+  auto thrown = HttpGet(port, "/throws");
+  EXPECT_EQ(thrown.status, 500);
+  EXPECT_NE(thrown.body.find("boom"), std::string::npos);
+
+  std::thread stopper([&] { server_->Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  release.set_value();
+  stopper.join();
+  EXPECT_EQ(first.get().body, "released");
+  EXPECT_EQ(second.get().body, "released");
+}
+
 TEST(HttpServerStartTest, FailsOnBadAddressOrTakenPort) {
   HttpServer bad(HttpServerOptions{.listen_address = "127.0.0.1:99999"});
   EXPECT_EQ(bad.Start().message(), "listen address \"127.0.0.1:99999\": invalid port");
