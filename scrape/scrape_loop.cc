@@ -286,13 +286,13 @@ Result<std::shared_ptr<ScrapeLoop>> ScrapeLoop::Create(
 ScrapeLoop::ScrapeLoop(asio::any_io_executor executor,
                        std::shared_ptr<const config::ScrapeConfig> config, TargetLabels target,
                        AppenderFactory appenders, ScrapeLimitCounters limits)
-    : strand_(asio::make_strand(executor)),
+    : executor_(std::move(executor)),
       config_(std::move(config)),
       target_(std::move(target)),
       appenders_(std::move(appenders)),
       limits_(limits),
       hash_(target_.labels.Hash() ^ Hash64(target_.url.data(), target_.url.size())),
-      timer_(strand_),
+      timer_(executor_),
       ingester_(*config_, target_.labels) {
   for (size_t i = 0; i < kReportNames.size(); ++i) {
     LabelsBuilder b(target_.labels);
@@ -304,9 +304,9 @@ ScrapeLoop::ScrapeLoop(asio::any_io_executor executor,
 ScrapeLoop::~ScrapeLoop() = default;
 
 void ScrapeLoop::Start() {
-  asio::post(strand_, [self = shared_from_this()] {
+  asio::post(executor_, [self = shared_from_this()] {
     if (self->stopping_) return;
-    auto client = ScrapeClient::Create(self->strand_, self->target_.url, self->config_->http_client,
+    auto client = ScrapeClient::Create(self->executor_, self->target_.url, self->config_->http_client,
                                        self->config_->body_size_limit_bytes);
     if (client.ok()) {
       self->client_ = std::move(client).value();
@@ -414,7 +414,7 @@ void ScrapeLoop::OnScraped(Status s, std::chrono::steady_clock::time_point start
 }
 
 void ScrapeLoop::Stop(bool stale_markers, std::function<void()> on_stopped) {
-  asio::post(strand_, [self = shared_from_this(), stale_markers,
+  asio::post(executor_, [self = shared_from_this(), stale_markers,
                        on_stopped = std::move(on_stopped)]() mutable {
     if (self->finished_) {
       if (on_stopped) on_stopped();

@@ -17,7 +17,7 @@
 //   - # TYPE / HELP / UNIT are kept as the target's metadata (thread-safe snapshot).
 // Not thread-safe except Metadata(); used by one scrape loop at a time.
 //
-// ScrapeLoop scrapes one target every `scrape_interval`, on its own strand, starting at an
+// ScrapeLoop scrapes one target every `scrape_interval`, on its executor, starting at an
 // offset within the interval derived from the target's hash (so a server's targets are
 // spread out, and a target keeps its phase across restarts). Each scrape is one Appender
 // transaction holding the samples and the report series `up`, `scrape_duration_seconds`,
@@ -34,7 +34,6 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -171,6 +170,8 @@ std::chrono::milliseconds ScrapeOffset(uint64_t target_hash, int64_t interval_ms
 class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
  public:
   // `config` is shared with the pool; `target` is the populated target (not dropped).
+  // `executor` must run one handler at a time (an io_context run by one thread, or a
+  // strand): the loop's state lives on it without a strand of its own.
   static Result<std::shared_ptr<ScrapeLoop>> Create(
       boost::asio::any_io_executor executor, std::shared_ptr<const config::ScrapeConfig> config,
       TargetLabels target, AppenderFactory appenders, ScrapeLimitCounters limits = {});
@@ -180,7 +181,7 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   void Start();
   // Ends the loop: the in-flight scrape is aborted (its result discarded), and with
   // `stale_markers` every series of the last scrape gets a StaleNaN. `on_stopped` runs on
-  // the loop's strand when it is done. Thread-safe, idempotent (later calls' callbacks are
+  // the loop's executor when it is done. Thread-safe, idempotent (later calls' callbacks are
   // run too).
   void Stop(bool stale_markers, std::function<void()> on_stopped);
 
@@ -201,13 +202,13 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
                     const IngestStats& stats, bool stale);
   void Finish();
 
-  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::any_io_executor executor_;
   std::shared_ptr<const config::ScrapeConfig> config_;
   TargetLabels target_;
   AppenderFactory appenders_;
   const ScrapeLimitCounters limits_;
   uint64_t hash_;
-  // Used only on strand_:
+  // Used only on executor_:
   boost::asio::steady_timer timer_;
   std::unique_ptr<ScrapeClient> client_;
   std::unique_ptr<Appender> app_;

@@ -38,9 +38,12 @@ std::string TargetKey(const TargetLabels& t) { return t.labels.ToString() + "\n"
 // discoverers_ belong to the ApplyConfig()/Stop() caller.
 class ScrapePool : public std::enable_shared_from_this<ScrapePool> {
  public:
-  ScrapePool(asio::any_io_executor ex, std::string name, AppenderFactory appenders,
-             ScrapeLimitCounters limits, std::shared_ptr<PendingHandlers> loops_running)
-      : ex_(ex),
+  using LoopExecutors = std::function<asio::any_io_executor()>;
+
+  ScrapePool(asio::any_io_executor ex, LoopExecutors loop_executors, std::string name,
+             AppenderFactory appenders, ScrapeLimitCounters limits,
+             std::shared_ptr<PendingHandlers> loops_running)
+      : loop_executors_(std::move(loop_executors)),
         strand_(asio::make_strand(ex)),
         name_(std::move(name)),
         appenders_(std::move(appenders)),
@@ -178,7 +181,7 @@ class ScrapePool : public std::enable_shared_from_this<ScrapePool> {
     }
     for (auto& [k, t] : want) {
       if (loops_.count(k) > 0) continue;
-      auto loop = ScrapeLoop::Create(ex_, cfg_, std::move(t), appenders_, limits_);
+      auto loop = ScrapeLoop::Create(loop_executors_(), cfg_, std::move(t), appenders_, limits_);
       if (!loop.ok()) {
         LogWarn("scrape", "creating scrape loop failed",
                 {{"scrape_pool", name_}, {"err", loop.status().message()}});
@@ -191,7 +194,7 @@ class ScrapePool : public std::enable_shared_from_this<ScrapePool> {
     dropped_ = std::move(dropped);
   }
 
-  asio::any_io_executor ex_;
+  LoopExecutors loop_executors_;
   asio::strand<asio::any_io_executor> strand_;
   const std::string name_;
   AppenderFactory appenders_;
@@ -222,9 +225,17 @@ ScrapeManager::ScrapeManager(AppenderFactory appenders, ScrapeManagerOptions opt
       options_(std::move(options)),
       limits_(ScrapeLimitCounters::Register(options_.metrics)),
       loops_running_(std::make_shared<PendingHandlers>()) {
-  work_.emplace(ioc_.get_executor());
-  int n = std::max(1, options_.threads);
-  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  const int n = std::max(1, options_.threads);
+  for (int i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->work.emplace(w->ioc.get_executor());
+    w->thread = std::thread([ioc = &w->ioc] { ioc->run(); });
+    workers_.push_back(std::move(w));
+  }
+}
+
+asio::any_io_executor ScrapeManager::NextLoopExecutor() {
+  return workers_[next_worker_.fetch_add(1) % workers_.size()]->ioc.get_executor();
 }
 
 ScrapeManager::ScrapeManager(Db& db, ScrapeManagerOptions options)
@@ -235,7 +246,7 @@ ScrapeManager::~ScrapeManager() { Stop(); }
 std::vector<std::unique_ptr<Discoverer>> ScrapeManager::MakeDiscoverers(
     const config::ScrapeConfig& cfg) {
   std::vector<std::unique_ptr<Discoverer>> out;
-  auto ex = ioc_.get_executor();
+  auto ex = workers_.front()->ioc.get_executor();
   if (!cfg.static_configs.empty()) {
     out.push_back(std::make_unique<StaticDiscoverer>(ex, cfg.static_configs));
   }
@@ -275,8 +286,9 @@ Status ScrapeManager::ApplyConfig(const config::Config& config) {
         continue;
       }
     } else {
-      pool = std::make_shared<ScrapePool>(ioc_.get_executor(), sc.job_name, appenders_, limits_,
-                                          loops_running_);
+      pool = std::make_shared<ScrapePool>(
+          workers_.front()->ioc.get_executor(), [this] { return NextLoopExecutor(); }, sc.job_name,
+          appenders_, limits_, loops_running_);
     }
     auto cfg = std::make_shared<const config::ScrapeConfig>(sc);
     pool->Reconfigure(cfg, std::move(fp), MakeDiscoverers(sc));
@@ -306,9 +318,8 @@ void ScrapeManager::Stop() {
   for (auto& f : closed) f.wait();
   loops_running_->WaitIdle();
   pools.clear();
-  work_.reset();
-  for (auto& t : threads_) t.join();
-  threads_.clear();
+  for (auto& w : workers_) w->work.reset();
+  for (auto& w : workers_) w->thread.join();
 }
 
 std::vector<ActiveTarget> ScrapeManager::ActiveTargets() const {

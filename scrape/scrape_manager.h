@@ -2,8 +2,12 @@
 //
 // ScrapeManager runs the scrape pools of a configuration: one pool per scrape_config, each
 // with its discoverers (static_configs and file_sd_configs built in, others from a
-// DiscovererFactory) and one ScrapeLoop per discovered target, all on an io_context pool
-// of `threads` threads that the manager owns.
+// DiscovererFactory) and one ScrapeLoop per discovered target, on `threads` threads that
+// the manager owns, each running its own io_context: a loop stays on one thread (targets are
+// dealt round-robin), so a scrape's reads complete where they started instead of waking
+// another thread for nearly every completion (measured: ~55 context switches per scrape
+// with 2 threads sharing one io_context). Discovery and the pools' bookkeeping run on the
+// first.
 //
 // ApplyConfig() diffs against the running pools, as Prometheus 2.42's reload does:
 //   - a scrape_config that did not change keeps its discoverers and loops untouched;
@@ -20,6 +24,7 @@
 // with the config and the manager's executor, returning extra discoverers for it (or none).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -104,9 +109,16 @@ class ScrapeManager {
   AppenderFactory appenders_;
   ScrapeManagerOptions options_;
   ScrapeLimitCounters limits_;
-  boost::asio::io_context ioc_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::vector<std::thread> threads_;
+  // The executor for the next new loop, round-robin over iocs_.
+  boost::asio::any_io_executor NextLoopExecutor();
+
+  struct Worker {
+    boost::asio::io_context ioc{1};
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
+    std::thread thread;
+  };
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<size_t> next_worker_{0};
   std::shared_ptr<PendingHandlers> loops_running_;
 
   std::mutex apply_mu_;  // serializes ApplyConfig() and Stop()
