@@ -35,6 +35,7 @@ if [[ -z "$shared" ]]; then
     if [[ -d "$candidate/conformance" ]]; then shared="$candidate"; break; fi
   done
 fi
+[[ -n "$shared" ]] || echo "warning: no shared/conformance folder found, seeds from fuzz/ only" >&2
 
 # Each target: the sources besides fuzz/<target>_fuzzer.cc, and the libraries.
 exposition=(scrape/exposition_parser.cc scrape/prometheus_text_parser.cc
@@ -127,10 +128,11 @@ seed_from_conformance() {
       done
       ;;
     rules)  # the upstream good and bad rule files
-      cp "$shared"/conformance/rulefmt/*.yaml "$shared"/conformance/promtool/*.yml "$corpus"/
+      cp "$shared"/conformance/rulefmt/*.yaml "$shared"/conformance/promtool/*.yml "$corpus"/ \
+        2>/dev/null || true
       ;;
     config)
-      cp "$shared"/conformance/promtool/prometheus-config.lint.yml "$corpus"/
+      cp "$shared"/conformance/promtool/prometheus-config.lint.yml "$corpus"/ 2>/dev/null || true
       ;;
   esac
 }
