@@ -2,11 +2,12 @@
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
-FUZZ_RUNS ?= 300000
+FUZZ_RUNS ?=
+FUZZ_SECONDS ?= 300
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build run test test-release test-asan test-tsan test-fuzz format clean
+.PHONY: deps build run test test-release test-asan test-tsan test-fuzz fuzz format clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -41,13 +42,20 @@ test-tsan: deps
 	    ./$(TSAN_DIR)/$$t --gtest_brief=1 --gtest_filter='-*Crash*' || exit 1; \
 	done
 
-# libFuzzer (clang) targets for the parsers, FUZZ_RUNS inputs each from a fixed seed (so CI
-# repeats a local run exactly); fails on a crash.
+# libFuzzer (clang) targets for the parsers and decoders of untrusted input, a fixed number
+# of inputs each (per target, or FUZZ_RUNS for all) from a fixed seed, so CI repeats a local
+# run exactly; fails on a crash.
 test-fuzz: deps
-	bash fuzz/run.sh $(FUZZ_RUNS) $(CURDIR)/build-fuzz
+	bash fuzz/run.sh "$(FUZZ_RUNS)" $(CURDIR)/build-fuzz
+
+# The long exploratory run (docs/security.md): every target for FUZZ_SECONDS from a random
+# seed, growing its corpus in build-fuzz-explore/ from one run to the next.
+fuzz: deps
+	FUZZ_SEED=0 FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_KEEP_CORPUS=1 \
+	  bash fuzz/run.sh -1 $(CURDIR)/build-fuzz-explore
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) build-fuzz build-fuzz-explore

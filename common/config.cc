@@ -955,8 +955,9 @@ class Parser {
       }
     }
     for (const auto& [name, mark] : time_interval_refs_) {
+      // Captured by name: Debian's clang 14 (the fuzz build) cannot capture a structured binding.
       bool found = std::any_of(r.time_intervals.begin(), r.time_intervals.end(),
-                               [&](const TimeInterval& t) { return t.name == name; });
+                               [&name = name](const TimeInterval& t) { return t.name == name; });
       if (!found) src_.Fail(mark, "undefined time interval " + Quoted(name) + " used in route");
     }
   }
