@@ -1,7 +1,7 @@
-"""Helpers shared by the side-by-side benchmark drivers (bench/query_compare,
-bench/scrape_compare): where the repository and the shared folder are, loopback ports,
-starting and waiting for servers, reading a process's CPU and memory from /proc, and
-Prometheus's HTTP API. Python 3 stdlib only.
+"""Helpers shared by the Python benchmark drivers (bench/*_compare, bench/soak): where the
+repository and the shared folder are, loopback ports, starting and waiting for servers,
+reading a process's CPU and memory from /proc, a server's /metrics, and Prometheus's HTTP
+API. Python 3 stdlib only.
 
 The drivers set sys.dont_write_bytecode before importing this, so no __pycache__ appears
 in the source tree.
@@ -123,17 +123,27 @@ def query(port, expr, at=None):
     return body["data"]["result"]
 
 
+def metric_sums(port):
+    """{name: the sum over every series of that name} of the /metrics text of the server
+    on port."""
+    sums = {}
+    for line in http_get(port, "/metrics").decode().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if "}" in line:
+            name, value = line[:line.index("{")], line[line.rindex("}") + 1:].split()[0]
+        else:
+            name, value = line.split()[:2]
+        sums[name] = sums.get(name, 0.0) + float(value)
+    return sums
+
+
 def metric_value(port, name):
     """The sum over every series named `name` in the /metrics text of the server on port."""
-    total, found = 0.0, False
-    for line in http_get(port, "/metrics").decode().splitlines():
-        if line.startswith(name) and line[len(name):len(name) + 1] in (" ", "{"):
-            total += float(line.rsplit(" ", 1)[1] if "}" not in line
-                           else line[line.rindex("}") + 1:].split()[0])
-            found = True
-    if not found:
+    sums = metric_sums(port)
+    if name not in sums:
         sys.exit(f"{name} not found in /metrics on :{port}")
-    return total
+    return sums[name]
 
 
 def dir_bytes(path):
