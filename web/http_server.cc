@@ -350,38 +350,45 @@ class HttpServer::Impl::Session : public SessionBase,
     if (q != std::string_view::npos) ParseForm(target.substr(q + 1), req.params);
     HttpResponse res;
     std::string route_name = "other";
-    const Route* route = nullptr;
+    const Route* route = impl_->server_->Find(req, res, route_name);
+    const bool keep_alive = msg.keep_alive() && !impl_->stopping();
+    const unsigned version = msg.version();
+    // With basic auth every request goes to the pool: a bcrypt check of credentials not yet
+    // cached takes tens of milliseconds, which must not stall the io threads.
+    const bool on_pool =
+        impl_->pool_ &&
+        (impl_->auth_ || (route != nullptr && route->thread == HandlerThread::kPool));
+    if (!on_pool) {
+      Serve(route, req, res, route_name);
+      return Write(std::move(res), keep_alive, version, route_name, started);
+    }
+    auto out = std::make_shared<HttpResponse>(std::move(res));
+    asio::post(*impl_->pool_, [self = this->shared_from_this(), route, req = std::move(req), out,
+                               keep_alive, version, route_name = std::move(route_name),
+                               started]() mutable {
+      self->Serve(route, req, *out, route_name);
+      asio::post(self->stream_.get_executor(),
+                 [self, out, keep_alive, version, route_name = std::move(route_name), started] {
+                   self->Write(std::move(*out), keep_alive, version, route_name, started);
+                 });
+    });
+  }
+
+  // Authenticates, then runs the route's handler; a null route leaves res (404 or 405) as is.
+  void Serve(const Route* route, HttpRequest& req, HttpResponse& res, std::string& route_name) {
     if (impl_->auth_ && !impl_->auth_->Allows(req.headers["authorization"])) {
-      // One answer for every failure: nothing tells which part was wrong.
+      // One answer for every failure: nothing tells which part was wrong (or which path exists).
       impl_->Refused(HttpRefusal::kUnauthorized);
+      res = HttpResponse();
       res.status = 401;
       res.body = "Unauthorized\n";
       res.headers.emplace_back("WWW-Authenticate", "Basic");
-    } else {
-      route = impl_->server_->Find(req, res, route_name);
+      route_name = "other";
+      return;
     }
-    const bool keep_alive = msg.keep_alive() && !impl_->stopping();
-    const unsigned version = msg.version();
-    if (route == nullptr) return Write(std::move(res), keep_alive, version, route_name, started);
-    if (route->thread == HandlerThread::kIo || !impl_->pool_) {
-      Serve(*route, req, res);
-      return Write(std::move(res), keep_alive, version, route_name, started);
-    }
-    asio::post(
-        *impl_->pool_, [self = this->shared_from_this(), route, req = std::move(req), keep_alive,
-                        version, route_name = std::move(route_name), started]() mutable {
-          auto res = std::make_shared<HttpResponse>();
-          Serve(*route, req, *res);
-          asio::post(self->stream_.get_executor(),
-                     [self, res, keep_alive, version, route_name = std::move(route_name), started] {
-                       self->Write(std::move(*res), keep_alive, version, route_name, started);
-                     });
-        });
-  }
-
-  static void Serve(const Route& route, const HttpRequest& req, HttpResponse& res) {
+    if (route == nullptr) return;
     try {
-      route.handler(req, res);
+      route->handler(req, res);
     } catch (const std::exception& e) {
       LogError("web", "handler failed", {{"path", req.path}, {"err", e.what()}});
       res = HttpResponse();

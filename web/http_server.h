@@ -11,8 +11,9 @@
 // may block (queries, storage scans) run on a separate pool of `handler_threads`, the
 // response going back to the connection's io thread; routes registered with
 // HandlerThread::kIo (short, CPU-bound ones such as the remote-write receiver) run on the
-// io thread itself, saving the two hand-offs. With handler_threads 0 every handler runs on
-// the io threads.
+// io thread itself, saving the two hand-offs, unless basic auth is on: then every request
+// is authenticated and served on the pool, as a bcrypt check takes tens of milliseconds.
+// With handler_threads 0 every handler runs on the io threads.
 //
 // With a web config (HttpServerOptions::web_config) the server speaks TLS (certificates
 // re-read when their files change), asks for basic authentication before any handler runs

@@ -35,13 +35,18 @@ class HttpServerSecurityTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  Status StartServer(WebConfig config) {
+  Status StartServer(WebConfig config, int handler_threads = 0) {
     HttpServerOptions opts;
     opts.listen_address = "127.0.0.1:0";
+    opts.threads = 1;
+    opts.handler_threads = handler_threads;
     opts.web_config = std::make_shared<const WebConfig>(std::move(config));
     server_ = std::make_unique<HttpServer>(opts);
     server_->Handle("/hello", {"GET"},
                     [](const HttpRequest&, HttpResponse& res) { res.body = "hello"; });
+    server_->Handle(
+        "/io", {"GET"}, [](const HttpRequest&, HttpResponse& res) { res.body = "io"; },
+        HandlerThread::kIo);
     return server_->Start();
   }
 
@@ -119,6 +124,22 @@ TEST_F(HttpServerSecurityTest, AsksForBasicAuthBeforeAnyHandlerAndAddsHeaders) {
   EXPECT_EQ(bad.body.find("hello"), std::string::npos);
   // Unrouted paths are refused too, not answered 404 to strangers.
   EXPECT_EQ(WebGet(server_->port(), "/nowhere", std::nullopt).status, 401);
+}
+
+// With a handler pool, basic auth moves every request to the pool (bcrypt stays off the io
+// thread) and still guards routes that would otherwise run on the io thread.
+TEST_F(HttpServerSecurityTest, BasicAuthGuardsIoThreadRoutesWhenHandlersRunOnAPool) {
+  WebConfig config;
+  config.basic_auth_users.emplace("alice", Secret(BcryptHash("pw")));
+  ASSERT_TRUE(StartServer(config, /*handler_threads=*/2).ok());
+  const std::string alice = BasicAuthorization("alice", "pw");
+  EXPECT_EQ(WebGet(server_->port(), "/io", std::nullopt).status, 401);
+  EXPECT_EQ(WebGet(server_->port(), "/io", std::nullopt, BasicAuthorization("alice", "px")).status,
+            401);
+  EXPECT_EQ(WebGet(server_->port(), "/io", std::nullopt, alice).body, "io");
+  EXPECT_EQ(WebGet(server_->port(), "/hello", std::nullopt, alice).body, "hello");
+  EXPECT_EQ(WebGet(server_->port(), "/nowhere", std::nullopt).status, 401);
+  EXPECT_EQ(WebGet(server_->port(), "/nowhere", std::nullopt, alice).status, 404);
 }
 
 }  // namespace
