@@ -107,6 +107,22 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of stat(5)
 
 
+def context_switches(pid):
+    """Voluntary + involuntary context switches of the process's live threads, summed over
+    /proc/<pid>/task/*/status (threads that have exited no longer count)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    key, _, value = line.partition(":")
+                    if key in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"):
+                        total += int(value)
+        except FileNotFoundError:
+            pass  # the thread exited meanwhile
+    return total
+
+
 def http_get(port, path, timeout=60):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
         return r.read()

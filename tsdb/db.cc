@@ -24,6 +24,11 @@ constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
 
 int64_t SatSub(int64_t a, int64_t b) { return a < kMinTime + b ? kMinTime : a - b; }
 
+bool InAny(const std::vector<tsdb::TimeInterval>& intervals, int64_t t) {
+  return std::any_of(intervals.begin(), intervals.end(),
+                     [t](const tsdb::TimeInterval& iv) { return iv.mint <= t && t <= iv.maxt; });
+}
+
 Labels ToLabels(std::span<const tsdb::StoredLabel> stored) {
   LabelsBuilder b;
   for (const tsdb::StoredLabel& l : stored) b.Set(l.name, l.value);
@@ -262,11 +267,7 @@ class DbSeriesSet final : public SeriesSet {
       }
     }
     if (deleted_.empty()) return;
-    std::erase_if(*out, [&](const Sample& s) {
-      return std::any_of(deleted_.begin(), deleted_.end(), [&](const tsdb::TimeInterval& iv) {
-        return iv.mint <= s.t && s.t <= iv.maxt;
-      });
-    });
+    std::erase_if(*out, [&](const Sample& s) { return InAny(deleted_, s.t); });
   }
 
   const Head* head_;
@@ -620,11 +621,6 @@ void AddInterval(std::vector<tsdb::TimeInterval>* v, tsdb::TimeInterval iv) {
   *v = std::move(out);
 }
 
-bool InAny(const std::vector<tsdb::TimeInterval>& intervals, int64_t t) {
-  return std::any_of(intervals.begin(), intervals.end(),
-                     [t](const tsdb::TimeInterval& iv) { return iv.mint <= t && t <= iv.maxt; });
-}
-
 }  // namespace
 
 std::shared_ptr<const tsdb::Tombstones> Db::CurrentTombstones() const {
@@ -634,9 +630,7 @@ std::shared_ptr<const tsdb::Tombstones> Db::CurrentTombstones() const {
 
 Result<uint64_t> Db::DeleteSeries(std::span<const LabelMatcher> matchers, int64_t mint,
                                   int64_t maxt) {
-  int64_t newest = head_->Stats().max_time;
-  for (const tsdb::PartitionInfo& p : store_->Partitions()) newest = std::max(newest, p.max_t_ms);
-  maxt = std::min(maxt, newest);
+  maxt = std::min(maxt, NewestSampleTime());
   if (mint > maxt) return uint64_t{0};
   DbQuerier querier(this, mint, maxt);
   Result<std::vector<Group>> groups = querier.Groups(matchers, mint, maxt);
@@ -665,14 +659,11 @@ Status Db::CleanTombstones() {
   if (current == nullptr || current->empty()) return Status::Ok();
 
   tsdb::Tombstones remaining;
-  std::vector<Sample> in_head;
   std::vector<tsdb::Sample> kept;
   for (const auto& [ref, intervals] : *current) {
     // Stored chunks from the head's first in-memory sample on are the open chunk's copy,
     // re-put by every checkpoint: leave them to the tombstone.
-    in_head.clear();
-    head_->CopySeriesSamples(ref, kMinTime, kMaxTime, &in_head);
-    const int64_t head_from = in_head.empty() ? kMaxTime : in_head.front().t;
+    const int64_t head_from = head_->SeriesMinTime(ref);
 
     std::map<int64_t, std::string> chunks;  // mint -> bytes, of chunks under a tombstone
     for (const tsdb::TimeInterval& iv : intervals) {
@@ -715,9 +706,7 @@ Status Db::CleanTombstones() {
     }
     std::vector<tsdb::TimeInterval> still;
     for (const tsdb::TimeInterval& iv : intervals) {
-      in_head.clear();
-      head_->CopySeriesSamples(ref, iv.mint, iv.maxt, &in_head);
-      if (!in_head.empty()) still.push_back(iv);
+      if (head_->SeriesHasSamplesIn(ref, iv.mint, iv.maxt)) still.push_back(iv);
     }
     if (still != intervals) remaining[ref] = std::move(still);
   }
@@ -799,6 +788,12 @@ std::vector<std::string> Db::WalCursorNames() const {
   return names;
 }
 
+int64_t Db::NewestSampleTime() const {
+  int64_t newest = head_->Stats().max_time;
+  for (const tsdb::PartitionInfo& p : store_->Partitions()) newest = std::max(newest, p.max_t_ms);
+  return newest;
+}
+
 Status Db::Maintain() {
   if (write_failed_.load()) {
     if (Status st = store_->Resume(); !st.ok()) return st.WithContext("tsdb resume");
@@ -806,8 +801,7 @@ Status Db::Maintain() {
   }
   if (Status st = Checkpoint(); !st.ok()) return st;
   std::lock_guard lock(maintain_mu_);
-  int64_t newest = head_->Stats().max_time;
-  for (const tsdb::PartitionInfo& p : store_->Partitions()) newest = std::max(newest, p.max_t_ms);
+  const int64_t newest = NewestSampleTime();
   if (newest != kMinTime) {
     // Every chunk of a series leaving the head was persisted by the checkpoint above.
     head_->Gc(SatSub(newest, options_.head_keep_ms));

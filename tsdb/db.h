@@ -178,6 +178,8 @@ class Db {
 
   explicit Db(const DbOptions& options);
   Status Recover();
+  // The newest sample time in the head or any stored partition; INT64_MIN when empty.
+  int64_t NewestSampleTime() const;
   Status CheckpointLocked();  // Checkpoint() with maintain_mu_ held
   std::shared_ptr<const tsdb::Tombstones> CurrentTombstones() const;
   Status RegisterMetrics();

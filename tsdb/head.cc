@@ -564,6 +564,23 @@ bool Head::IsLive(SeriesRef ref) const {
   return Lookup(ref) != nullptr;
 }
 
+int64_t Head::SeriesMinTime(SeriesRef ref) const {
+  const int64_t valid = MinValidTime();
+  std::shared_lock lock(DataStripeFor(ref).mu);
+  const HeadSeries* s = Lookup(ref);
+  if (s == nullptr || s->empty() || s->max_time() < valid) {
+    return std::numeric_limits<int64_t>::max();
+  }
+  return s->FirstTimeFrom(valid);
+}
+
+bool Head::SeriesHasSamplesIn(SeriesRef ref, int64_t mint, int64_t maxt) const {
+  mint = std::max(mint, MinValidTime());
+  std::shared_lock lock(DataStripeFor(ref).mu);
+  const HeadSeries* s = Lookup(ref);
+  return s != nullptr && s->HasSamplesIn(mint, maxt);
+}
+
 HeadStats Head::Stats() const {
   HeadStats s;
   s.num_series = NumSeries();

@@ -144,6 +144,11 @@ class Head {
   bool CopySeriesSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
   // Whether the ref is a series in the head.
   bool IsLive(SeriesRef ref) const;
+  // The time of ref's oldest sample in memory (at or after MinValidTime()); INT64_MAX when
+  // the ref is not in the head or holds no such sample.
+  int64_t SeriesMinTime(SeriesRef ref) const;
+  // Whether ref has a sample in [mint, maxt] in memory.
+  bool SeriesHasSamplesIn(SeriesRef ref, int64_t mint, int64_t maxt) const;
   // Samples before this time are out of bounds and hidden from readers (raised by Gc).
   int64_t MinValidTime() const { return min_valid_time_.load(std::memory_order_relaxed); }
   // Chunks in memory (sealed not yet released + open).

@@ -5,6 +5,9 @@
 #include <array>
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "tests/integration/andon_process.h"
 #include "web/api_response.h"
@@ -172,8 +175,18 @@ TEST_F(HttpServerTest, BlockingPoolHandlersLeaveTheIoThreadFreeAndFinishOnStop) 
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> blocked{0};
-  std::thread::id io_thread;
+  std::mutex mu;  // guards the thread ids each handler records
+  std::vector<std::thread::id> block_threads;
+  std::thread::id io_thread, pool_thread;
+  auto record = [&](std::thread::id* id) {
+    std::lock_guard lock(mu);
+    *id = std::this_thread::get_id();
+  };
   server_->Handle("/block", {"GET"}, [&](const HttpRequest&, HttpResponse& res) {
+    {
+      std::lock_guard lock(mu);
+      block_threads.push_back(std::this_thread::get_id());
+    }
     blocked.fetch_add(1);
     released.wait();
     res.body = "released";
@@ -181,12 +194,14 @@ TEST_F(HttpServerTest, BlockingPoolHandlersLeaveTheIoThreadFreeAndFinishOnStop) 
   server_->Handle(
       "/io", {"GET"},
       [&](const HttpRequest&, HttpResponse& res) {
-        io_thread = std::this_thread::get_id();
+        record(&io_thread);
         res.body = "io";
       },
       HandlerThread::kIo);
-  server_->Handle("/pool", {"GET"},
-                  [](const HttpRequest&, HttpResponse& res) { res.body = "pool"; });
+  server_->Handle("/pool", {"GET"}, [&](const HttpRequest&, HttpResponse& res) {
+    record(&pool_thread);
+    res.body = "pool";
+  });
   server_->Handle("/throws", {"GET"},
                   [](const HttpRequest&, HttpResponse&) { throw std::runtime_error("boom"); });
   ASSERT_TRUE(server_->Start().ok());
@@ -195,9 +210,20 @@ TEST_F(HttpServerTest, BlockingPoolHandlersLeaveTheIoThreadFreeAndFinishOnStop) 
   auto second = std::async(std::launch::async, [port] { return HttpGet(port, "/block"); });
   while (blocked.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
 
+  // Two pool threads are blocked: /io answers on the io thread, /pool on the third pool
+  // thread, and neither is one of the blocked ones.
   EXPECT_EQ(HttpGet(port, "/io").body, "io");
-  EXPECT_NE(io_thread, std::this_thread::get_id());
-  EXPECT_EQ(HttpGet(port, "/pool").body, "pool");  // the third pool thread
+  EXPECT_EQ(HttpGet(port, "/pool").body, "pool");
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(block_threads.size(), 2u);
+    EXPECT_NE(block_threads[0], block_threads[1]);
+    for (std::thread::id blocked_thread : block_threads) {
+      EXPECT_NE(io_thread, blocked_thread);
+      EXPECT_NE(pool_thread, blocked_thread);
+    }
+    EXPECT_NE(io_thread, pool_thread);
+  }
   auto thrown = HttpGet(port, "/throws");
   EXPECT_EQ(thrown.status, 500);
   EXPECT_NE(thrown.body.find("boom"), std::string::npos);
