@@ -467,6 +467,9 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   if (Status s = RegisterProcessMetrics(registry); !s.ok()) {
     LogWarn("main", "process metrics not registered", {{"err", s.message()}});
   }
+  if (Status s = RegisterHeapMetrics(registry); !s.ok()) {
+    LogWarn("main", "heap metrics not registered", {{"err", s.message()}});
+  }
   auto requests = registry.RegisterCounter("andon_http_requests_total", "Counter of HTTP requests.",
                                            {"code", "handler"});
   auto durations = registry.RegisterHistogram("andon_http_request_duration_seconds",

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -170,6 +171,30 @@ Status RegisterProcessMetrics(MetricsRegistry& registry) {
   };
   for (const Status& s : statuses) {
     if (!s.ok()) return s.WithContext("process metrics");
+  }
+  return Status::Ok();
+}
+
+HeapStats ReadHeapStats() {
+  const struct mallinfo2 info = mallinfo2();
+  return HeapStats{.inuse_bytes = static_cast<double>(info.uordblks + info.hblkhd),
+                   .free_bytes = static_cast<double>(info.fordblks)};
+}
+
+Status RegisterHeapMetrics(MetricsRegistry& registry) {
+  Status statuses[] = {
+      registry.RegisterCallbackGauge(
+          "andon_heap_inuse_bytes",
+          "Bytes of the C heap allocated to the program (malloc arenas and mmapped blocks).",
+          [] { return ReadHeapStats().inuse_bytes; }),
+      registry.RegisterCallbackGauge(
+          "andon_heap_free_bytes",
+          "Bytes malloc holds free in its arenas, freed by the program but not returned to "
+          "the system.",
+          [] { return ReadHeapStats().free_bytes; }),
+  };
+  for (const Status& s : statuses) {
+    if (!s.ok()) return s.WithContext("heap metrics");
   }
   return Status::Ok();
 }

@@ -31,6 +31,19 @@ Result<ProcessStats> ReadProcessStats();
 // fails reports NaN for that scrape. Fails if any of the names is already registered.
 Status RegisterProcessMetrics(MetricsRegistry& registry);
 
+// The C heap as glibc's malloc sees it (mallinfo2): bytes handed out to the program, and
+// bytes malloc holds free in its arenas (freed but not returned to the system). Together
+// they tell a growing working set or leak (in use grows) from fragmentation (free grows).
+struct HeapStats {
+  double inuse_bytes = 0;
+  double free_bytes = 0;
+};
+HeapStats ReadHeapStats();
+
+// Registers the gauges andon_heap_inuse_bytes and andon_heap_free_bytes (ReadHeapStats at
+// scrape time). Fails if either name is already registered.
+Status RegisterHeapMetrics(MetricsRegistry& registry);
+
 // Registers the gauge andon_build_info{version,revision,compiler} with value 1; compiler
 // is the compiler that built this file, e.g. "gcc 12.2.0".
 Status RegisterBuildInfo(MetricsRegistry& registry, std::string_view version,

@@ -930,6 +930,20 @@ Status Db::RegisterMetrics() {
              [h] { return static_cast<double>(h->NumSeries()); }));
   keep(gauge("andon_tsdb_head_chunks", "Chunks held in memory by the head.",
              [h] { return static_cast<double>(h->NumChunks()); }));
+  keep(gauge("andon_tsdb_head_series_memory_bytes",
+             "Heap bytes of the head's series and their in-memory chunks (labels and index "
+             "not counted).",
+             [h] { return static_cast<double>(h->SeriesMemoryBytes()); }));
+  keep(gauge("andon_tsdb_rocksdb_memtable_bytes",
+             "Bytes of RocksDB memtables (active, unflushed and pinned) over all column "
+             "families.",
+             [store] { return static_cast<double>(store->MemoryUsage().memtables); }));
+  keep(gauge("andon_tsdb_rocksdb_block_cache_bytes",
+             "Bytes charged to RocksDB's block cache (data, index and filter blocks).",
+             [store] { return static_cast<double>(store->MemoryUsage().block_cache); }));
+  keep(gauge("andon_tsdb_rocksdb_table_readers_bytes",
+             "Bytes RocksDB's open table readers hold outside the block cache.",
+             [store] { return static_cast<double>(store->MemoryUsage().table_readers); }));
   keep(counter("andon_tsdb_head_samples_appended_total", "Samples appended to the head.",
                [h] { return static_cast<double>(h->SamplesAppended()); }));
   keep(counter("andon_tsdb_out_of_order_samples_total", "Samples rejected as out of order.",

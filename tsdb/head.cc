@@ -581,6 +581,18 @@ bool Head::SeriesHasSamplesIn(SeriesRef ref, int64_t mint, int64_t maxt) const {
   return s != nullptr && s->HasSamplesIn(mint, maxt);
 }
 
+uint64_t Head::SeriesMemoryBytes() const {
+  uint64_t total = 0;
+  for (size_t st = 0; st < kStripes; ++st) {
+    const SeriesRef end = next_ref_.load(std::memory_order_acquire);
+    std::shared_lock lock(data_stripes_[st].mu);
+    for (SeriesRef ref = st == 0 ? kStripes : st; ref < end; ref += kStripes) {
+      if (const HeadSeries* s = Lookup(ref); s != nullptr) total += s->MemoryBytes();
+    }
+  }
+  return total;
+}
+
 HeadStats Head::Stats() const {
   HeadStats s;
   s.num_series = NumSeries();

@@ -151,6 +151,9 @@ class Head {
   bool SeriesHasSamplesIn(SeriesRef ref, int64_t mint, int64_t maxt) const;
   // Samples before this time are out of bounds and hidden from readers (raised by Gc).
   int64_t MinValidTime() const { return min_valid_time_.load(std::memory_order_relaxed); }
+  // Heap bytes of the series structs and their chunks (labels and index not counted); walks
+  // every series, stripe by stripe under its shared lock.
+  uint64_t SeriesMemoryBytes() const;
   // Chunks in memory (sealed not yet released + open).
   uint64_t NumChunks() const { return num_chunks_.load(std::memory_order_relaxed); }
 

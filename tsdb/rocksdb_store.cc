@@ -618,8 +618,7 @@ Status RocksDbStore::Init(const std::string& dir, const StoreOptions& options) {
 
   // Few shards: a shard must hold the largest filter block (~1.2 MB for a million series
   // rows) or every point lookup re-reads and re-checksums it from the file.
-  std::shared_ptr<rocksdb::Cache> cache =
-      rocksdb::NewLRUCache(options.block_cache_bytes, /*num_shard_bits=*/2);
+  block_cache_ = rocksdb::NewLRUCache(options.block_cache_bytes, /*num_shard_bits=*/2);
   std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName};
   names.insert(names.end(), kColumnFamilies.begin(), kColumnFamilies.end());
   if (!fresh) {
@@ -632,7 +631,7 @@ Status RocksDbStore::Init(const std::string& dir, const StoreOptions& options) {
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (const std::string& n : names) {
-    descs.emplace_back(n, ColumnFamilyOptionsFor(n, options, cache));
+    descs.emplace_back(n, ColumnFamilyOptionsFor(n, options, block_cache_));
   }
   rocksdb::Status rs = rocksdb::DB::Open(dbo, dir, descs, &handles_, &db_);
   if (!rs.ok()) {
@@ -1369,6 +1368,15 @@ Result<uint64_t> RocksDbStore::DiskBytes() const {
   if (ec)
     return Status::IOError(fmt::format("tsdb {}: measure disk usage: {}", dir_, ec.message()));
   return total;
+}
+
+StoreMemory RocksDbStore::MemoryUsage() const {
+  StoreMemory m;
+  db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &m.memtables);
+  db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem,
+                                &m.table_readers);
+  m.block_cache = block_cache_->GetUsage();
+  return m;
 }
 
 Status RocksDbStore::Snapshot(const std::string& target_dir) {

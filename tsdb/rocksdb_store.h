@@ -22,6 +22,7 @@
 #include "common/status.h"
 
 namespace rocksdb {
+class Cache;
 class ColumnFamilyHandle;
 class DB;
 class Env;
@@ -73,6 +74,13 @@ struct ReplayStats {
 struct PartitionInfo {
   int64_t partition;  // floor(mint / width)
   int64_t max_t_ms;   // highest chunk maxt written to it
+};
+
+// RocksDB's memory, for /metrics (the soak test tells a working set from a leak with it).
+struct StoreMemory {
+  uint64_t memtables = 0;      // active, unflushed and pinned memtables of every family
+  uint64_t block_cache = 0;    // the shared block cache's charge (data, index and filters)
+  uint64_t table_readers = 0;  // open SST readers outside the cache
 };
 
 struct StoredLabel {
@@ -230,6 +238,7 @@ class RocksDbStore {
   // Bytes the data dir takes on disk (SSTs, RocksDB WAL, MANIFEST, logs), not counting
   // the snapshots/ folder.
   Result<uint64_t> DiskBytes() const;
+  StoreMemory MemoryUsage() const;
 
   // Flushes all memtables to SST files (shutdown, tests, benchmarks).
   Status Flush();
@@ -258,6 +267,7 @@ class RocksDbStore {
   int64_t partition_width_ = 0;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::shared_ptr<rocksdb::Cache> block_cache_;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* series_ = nullptr;
   rocksdb::ColumnFamilyHandle* postings_ = nullptr;

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "common/text_exposition_writer.h"
@@ -51,6 +53,37 @@ TEST(ProcessMetricsTest, RegistersAllProcessFamiliesOnce) {
   }
   EXPECT_EQ(text.find("NaN"), std::string::npos) << text;
   EXPECT_FALSE(RegisterProcessMetrics(registry).ok()) << "names are taken the second time";
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitizerOwnsMalloc = true;  // glibc's mallinfo2 does not see its heap
+#else
+constexpr bool kSanitizerOwnsMalloc = false;
+#endif
+
+TEST(HeapMetricsTest, InUseCountsABlockThisTestAllocatesAndFreeIsNotNegative) {
+  constexpr size_t kBlock = 32 << 20;
+  const HeapStats before = ReadHeapStats();
+  void* block = std::malloc(kBlock);
+  ASSERT_NE(block, nullptr);
+  std::memset(block, 1, kBlock);
+  const HeapStats during = ReadHeapStats();
+  std::free(block);
+  const HeapStats after = ReadHeapStats();
+  EXPECT_GE(during.free_bytes, 0);
+  if (!kSanitizerOwnsMalloc) {
+    EXPECT_GE(during.inuse_bytes, before.inuse_bytes + kBlock);
+    EXPECT_LT(after.inuse_bytes, during.inuse_bytes);
+  }
+}
+
+TEST(HeapMetricsTest, RegistersBothGaugesOnce) {
+  MetricsRegistry registry;
+  ASSERT_TRUE(RegisterHeapMetrics(registry).ok());
+  std::string text = TextExposition(registry.Gather());
+  EXPECT_NE(text.find("# TYPE andon_heap_inuse_bytes gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE andon_heap_free_bytes gauge\n"), std::string::npos) << text;
+  EXPECT_FALSE(RegisterHeapMetrics(registry).ok()) << "names are taken the second time";
 }
 
 TEST(ProcessMetricsTest, BuildInfoIsOneWithVersionRevisionAndCompiler) {
