@@ -6,9 +6,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <span>
-#include <sstream>
+
+#include "common/file_reader.h"
 
 namespace andon::alerting {
 namespace {
@@ -22,13 +22,10 @@ int64_t ReadBe64(const unsigned char* p) {
   return static_cast<int64_t>((uint64_t{ReadBe32(p)} << 32) | ReadBe32(p + 4));
 }
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("unknown time zone: cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status::IOError("reading " + path);
-  return ss.str();
+Result<std::string> ReadZoneFile(const std::string& path) {
+  Result<std::string> data = ReadFileUpTo(path, kMaxConfigFileBytes);
+  if (!data.ok()) return Status::NotFound("unknown time zone: cannot read " + path);
+  return data;
 }
 
 bool ValidZoneName(std::string_view name) {
@@ -254,25 +251,25 @@ Result<std::shared_ptr<const TimeZone>> TimeZone::Load(std::string_view name,
       std::string_view t = tz;
       if (t.front() == ':') t.remove_prefix(1);
       if (!t.empty() && t.front() == '/') {
-        auto data = ReadWholeFile(std::string(t));
+        auto data = ReadZoneFile(std::string(t));
         if (!data.ok()) return data.status();
         return FromTzif(*data, "Local");
       }
       if (t == "UTC" || t == "UTC0") return Utc();
       if (ValidZoneName(t)) {
-        auto data = ReadWholeFile(std::string(zoneinfo_dir) + "/" + std::string(t));
+        auto data = ReadZoneFile(std::string(zoneinfo_dir) + "/" + std::string(t));
         if (data.ok()) return FromTzif(*data, "Local");
       }
       return Utc();  // as Go does for an unknown $TZ
     }
-    auto data = ReadWholeFile("/etc/localtime");
+    auto data = ReadZoneFile("/etc/localtime");
     if (!data.ok()) return Utc();
     return FromTzif(*data, "Local");
   }
   if (!ValidZoneName(name)) {
     return Status::InvalidArgument("unknown time zone " + std::string(name));
   }
-  auto data = ReadWholeFile(std::string(zoneinfo_dir) + "/" + std::string(name));
+  auto data = ReadZoneFile(std::string(zoneinfo_dir) + "/" + std::string(name));
   if (!data.ok()) return Status::InvalidArgument("unknown time zone " + std::string(name));
   return FromTzif(*data, name);
 }

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "common/duration.h"
+#include "common/file_reader.h"
 #include "common/labels.h"
 #include "common/yaml_reader.h"
 
@@ -41,16 +42,10 @@ bool HasHttpScheme(std::string_view url) {
          (url.rfind("https://", 0) == 0 && url.size() > 8);
 }
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::IOError("open " + path + ": " + std::strerror(errno));
-  std::string data;
-  char buf[8192];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-  int err = std::ferror(f) ? errno : 0;
-  std::fclose(f);
-  if (err != 0) return Status::IOError("read " + path + ": " + std::strerror(err));
+// A config or router file; the error reads as Prometheus's ("open <path>: <reason>").
+Result<std::string> ReadConfigFile(const std::string& path) {
+  Result<std::string> data = ReadFileUpTo(path, kMaxConfigFileBytes);
+  if (!data.ok()) return Status::IOError("open " + path + ": " + data.status().message());
   return data;
 }
 
@@ -196,7 +191,7 @@ class Parser {
   }
 
   Secret ReadSecretFile(const YAML::Mark& at, std::string_view field, const std::string& path) {
-    Result<std::string> data = ReadWholeFile(path);
+    Result<std::string> data = ReadFileUpTo(path, kMaxSecretFileBytes);
     if (!data.ok()) {
       src_.Fail(at, "unable to read " + std::string(field) + " " + Quoted(path) + ": " +
                         data.status().message());
@@ -1375,7 +1370,7 @@ Result<Config> ParseConfig(std::string_view yaml_text, std::string_view filename
 }
 
 Result<Config> LoadConfigFile(const std::string& path, ConfigLoadOptions options) {
-  Result<std::string> text = ReadWholeFile(path);
+  Result<std::string> text = ReadConfigFile(path);
   if (!text.ok()) return text.status();
   return ParseConfig(*text, path, DirName(path), options);
 }
@@ -1395,7 +1390,7 @@ Result<RouterConfig> ParseAlertmanagerConfig(std::string_view yaml_text, std::st
 }
 
 Result<RouterConfig> LoadAlertmanagerConfig(const std::string& path) {
-  Result<std::string> text = ReadWholeFile(path);
+  Result<std::string> text = ReadConfigFile(path);
   if (!text.ok()) return text.status();
   return ParseAlertmanagerConfig(*text, path, DirName(path));
 }

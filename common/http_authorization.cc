@@ -3,17 +3,15 @@
 #include <openssl/evp.h>
 
 #include <cctype>
-#include <fstream>
-#include <sstream>
+
+#include "common/file_reader.h"
 
 namespace andon {
 
 Result<std::string> ReadTrimmedFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("unable to read file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
+  Result<std::string> read = ReadFileUpTo(path, kMaxSecretFileBytes);
+  if (!read.ok()) return read.status();
+  const std::string& s = *read;
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
@@ -33,7 +31,8 @@ Result<std::string> AuthorizationHeader(const config::HttpClientConfig& http) {
   auto secret = [](const Secret& inline_value, const std::string& file) -> Result<std::string> {
     if (file.empty()) return inline_value.Reveal();
     auto s = ReadTrimmedFile(file);
-    if (!s.ok()) return Status::IOError("unable to read authorization credentials file " + file);
+    if (!s.ok())
+      return s.status().WithContext("unable to read authorization credentials file " + file);
     return s;
   };
   if (http.basic_auth) {

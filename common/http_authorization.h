@@ -18,7 +18,8 @@ namespace andon {
 // credentials. Error: a secret file that cannot be read (names the file).
 Result<std::string> AuthorizationHeader(const config::HttpClientConfig& http);
 
-// The file's contents without leading and trailing white space (token and secret files).
+// The file's contents without leading and trailing white space (token and secret files, at
+// most kMaxSecretFileBytes). The error is the reason alone, as ReadFileUpTo's.
 Result<std::string> ReadTrimmedFile(const std::string& path);
 
 // Standard base64 with padding.

@@ -10,13 +10,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <system_error>
 #include <utility>
 
 #include "common/duration.h"
+#include "common/file_reader.h"
 #include "common/labels.h"
 #include "common/yaml_reader.h"
 #include "query/parser.h"
@@ -548,16 +547,9 @@ Result<RuleFile> ParseRuleFile(std::string_view text, std::string_view filename)
 }
 
 Result<RuleFile> LoadRuleFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Status::IOError(path + ": cannot read file: is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError(path + ": cannot read file: " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return Status::IOError(path + ": cannot read file: " + std::strerror(errno));
-  return ParseRuleFile(buf.str(), path);
+  Result<std::string> text = ReadFileUpTo(path, kMaxConfigFileBytes);
+  if (!text.ok()) return text.status().WithContext(path + ": cannot read file");
+  return ParseRuleFile(*text, path);
 }
 
 Result<std::vector<std::string>> ExpandRuleFilePatterns(const std::vector<std::string>& patterns) {

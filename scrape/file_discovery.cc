@@ -14,6 +14,7 @@
 #include <set>
 #include <utility>
 
+#include "common/file_reader.h"
 #include "common/logger.h"
 #include "common/yaml_reader.h"
 
@@ -133,19 +134,6 @@ Result<std::vector<TargetGroup>> ParseYaml(const std::string& path, std::string_
   return groups;
 }
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::IOError("open " + path + ": " + std::strerror(errno));
-  std::string data;
-  char buf[16384];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-  int err = std::ferror(f) ? errno : 0;
-  std::fclose(f);
-  if (err != 0) return Status::IOError("read " + path + ": " + std::strerror(err));
-  return data;
-}
-
 // Sorted, unique paths matching any of the patterns.
 std::set<std::string> ExpandGlobs(const std::vector<std::string>& patterns) {
   std::set<std::string> paths;
@@ -245,7 +233,7 @@ std::vector<TargetGroup> FileDiscoverer::Refresh(bool full) {
     FileState& state = files_[path];
     state.mtime_ns = mtime_ns;
     state.size = st.st_size;
-    auto content = ReadWholeFile(path);
+    auto content = ReadFileUpTo(path, kMaxConfigFileBytes);
     auto groups = content.ok() ? ParseTargetGroupFile(path, *content)
                                : Result<std::vector<TargetGroup>>(content.status());
     if (!groups.ok()) {

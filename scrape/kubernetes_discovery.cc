@@ -582,8 +582,9 @@ Result<ApiServer> KubernetesDiscoverer::ResolveApiServer() const {
     api.host = host;
     api.port = port;
     api.tls_config.ca_file = options_.service_account_dir + "/ca.crt";
-    auto token = ReadTrimmedFile(options_.service_account_dir + "/token");
-    if (!token.ok()) return token.status();
+    const std::string token_file = options_.service_account_dir + "/token";
+    auto token = ReadTrimmedFile(token_file);
+    if (!token.ok()) return token.status().WithContext("read service account token " + token_file);
     api.authorization = "Bearer " + *token;
     return api;
   }
@@ -641,11 +642,13 @@ void KubernetesDiscoverer::CreateWatches() {
   }
   std::vector<std::string> namespaces = config_.namespaces;
   if (config_.own_namespace) {
-    auto own = ReadTrimmedFile(options_.service_account_dir + "/namespace");
+    const std::string namespace_file = options_.service_account_dir + "/namespace";
+    auto own = ReadTrimmedFile(namespace_file);
     if (own.ok()) {
       namespaces.push_back(*own);
     } else {
-      LogError(kComponent, "cannot read own namespace", {{"err", own.status().message()}});
+      LogError(kComponent, "cannot read own namespace",
+               {{"file", namespace_file}, {"err", own.status().message()}});
     }
   }
   std::sort(namespaces.begin(), namespaces.end());

@@ -7,9 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/file_reader.h"
 #include "common/yaml_reader.h"
 
 namespace andon::web {
@@ -247,13 +246,10 @@ Result<WebConfig> ParseWebConfig(std::string_view yaml_text, std::string_view fi
 }
 
 Result<WebConfig> LoadWebConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("open web config " + path + ": " + std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::IOError("read web config " + path);
+  Result<std::string> text = ReadFileUpTo(path, kMaxConfigFileBytes);
+  if (!text.ok()) return text.status().WithContext("open web config " + path);
   std::string dir = std::filesystem::path(path).parent_path().string();
-  return ParseWebConfig(text.str(), path, dir.empty() ? "." : dir);
+  return ParseWebConfig(*text, path, dir.empty() ? "." : dir);
 }
 
 }  // namespace andon::web

@@ -746,11 +746,22 @@ TEST(ConfigErrorTest, UnreadableSecretFileNamesTheFile) {
 )",
                             dir.path());
   EXPECT_EQ(msg, "andon.yml:5:7: unable to read password_file \"" + dir.path() +
-                     "/missing/password\": open " + dir.path() +
-                     "/missing/password: No such file or directory");
+                     "/missing/password\": No such file or directory");
   EXPECT_THAT(ErrorOf("alerting:\n  global:\n    slack_api_url_file: /nonexistent/slack\n"
                       "  route: {receiver: r}\n  receivers: [{name: r}]\n"),
               HasSubstr("andon.yml:3:5: unable to read slack_api_url_file \"/nonexistent/slack\""));
+}
+
+// A secret file that never ends (a device) or is huge fails the load at 64 KiB instead of
+// reading until memory runs out; the running config would stay in place.
+TEST(ConfigErrorTest, ASecretFileOverTheLimitFailsTheLoad) {
+  std::string msg = ErrorOf(R"(scrape_configs:
+  - job_name: a
+    authorization:
+      credentials_file: /dev/zero
+)");
+  EXPECT_EQ(
+      msg, "andon.yml:4:7: unable to read credentials_file \"/dev/zero\": larger than 65536 bytes");
 }
 
 TEST(ConfigErrorTest, UnreadableConfigFileIsAnIOError) {
