@@ -40,7 +40,7 @@ fi
 # Each target: the sources besides fuzz/<target>_fuzzer.cc, and the libraries.
 exposition=(scrape/exposition_parser.cc scrape/prometheus_text_parser.cc
             scrape/openmetrics_parser.cc)
-common=(common/labels.cc common/duration.cc)
+common=(common/labels.cc common/duration.cc common/file_reader.cc)
 promql=(query/lexer.cc query/parser.cc query/ast.cc query/functions.cc query/printer.cc)
 templating=(templating/template.cc templating/template_parser.cc templating/template_functions.cc
             templating/template_value.cc templating/go_format.cc common/url_escape.cc)
