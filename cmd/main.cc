@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -35,6 +36,7 @@
 #include "common/config.h"
 #include "common/duration.h"
 #include "common/flag_set.h"
+#include "common/heap_release.h"
 #include "common/logger.h"
 #include "common/metrics_registry.h"
 #include "common/process_metrics.h"
@@ -605,6 +607,21 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
   // The main thread waits for signals (below): SIGHUP reloads, SIGTERM/SIGINT and /-/quit stop.
   boost::asio::io_context signals_ioc;
   boost::asio::signal_set signals(signals_ioc, SIGTERM, SIGINT, SIGHUP);
+  // Once a minute the same thread gives malloc's free pages back (common/heap_release.h).
+  auto heap_released = registry.RegisterCounter(
+      "andon_heap_released_bytes_total",
+      "Bytes by which the resident set shrank when free heap pages were returned to the system.");
+  boost::asio::steady_timer heap_release_timer(signals_ioc);
+  std::function<void(const boost::system::error_code&)> on_heap_release_tick =
+      [&](const boost::system::error_code& err) {
+        if (err) return;
+        const uint64_t released = ReleaseFreeHeap();
+        if (heap_released.ok()) (*heap_released)->WithLabels({}).Inc(static_cast<double>(released));
+        heap_release_timer.expires_after(std::chrono::minutes(1));
+        heap_release_timer.async_wait(on_heap_release_tick);
+      };
+  heap_release_timer.expires_after(std::chrono::minutes(1));
+  heap_release_timer.async_wait(on_heap_release_tick);
 
   web::StatusSources sources;
   sources.build = {ANDON_VERSION, ANDON_REVISION, "", "", "", std::string(CompilerVersion())};
@@ -681,13 +698,15 @@ int Serve(const ServeFlags& flags, const FlagSet& flag_set) {
 
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& err, int sig) {
-        if (err) return;
-        if (sig == SIGHUP) {
+        if (!err && sig == SIGHUP) {
           (void)reload();
           signals.async_wait(on_signal);
           return;
         }
-        LogInfo("main", "received signal, exiting gracefully", {{"signal", strsignal(sig)}});
+        if (!err) {
+          LogInfo("main", "received signal, exiting gracefully", {{"signal", strsignal(sig)}});
+        }
+        heap_release_timer.cancel();  // the last work on signals_ioc: run() returns
       };
   signals.async_wait(on_signal);
   signals_ioc.run();

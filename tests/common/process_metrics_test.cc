@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "common/heap_release.h"
 #include "common/text_exposition_writer.h"
 
 namespace andon {
@@ -84,6 +86,30 @@ TEST(HeapMetricsTest, RegistersBothGaugesOnce) {
   EXPECT_NE(text.find("# TYPE andon_heap_inuse_bytes gauge\n"), std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE andon_heap_free_bytes gauge\n"), std::string::npos) << text;
   EXPECT_FALSE(RegisterHeapMetrics(registry).ok()) << "names are taken the second time";
+}
+
+// Fragments the heap the way the server does (blocks freed below live ones, so malloc cannot
+// shrink its arena from the top) and checks that the release gives the free pages back.
+TEST(HeapReleaseTest, ReturnsPagesFreedBelowLiveBlocksToTheSystem) {
+  constexpr size_t kBlock = 4096;    // far below the mmap threshold: from the arena
+  constexpr size_t kBlocks = 16384;  // 64 MiB
+  std::vector<char*> blocks(kBlocks);
+  for (char*& b : blocks) {
+    b = static_cast<char*>(std::malloc(kBlock));
+    ASSERT_NE(b, nullptr);
+    std::memset(b, 1, kBlock);
+  }
+  for (size_t i = 0; i < kBlocks; ++i) {
+    if (i % 64 != 63) {  // every 64th block stays, the last one included
+      std::free(blocks[i]);
+      blocks[i] = nullptr;
+    }
+  }
+  const uint64_t released = ReleaseFreeHeap();
+  if (!kSanitizerOwnsMalloc) {
+    EXPECT_GE(released, uint64_t{32} << 20) << "63 of every 64 pages were free";
+  }
+  for (char* b : blocks) std::free(b);
 }
 
 TEST(ProcessMetricsTest, BuildInfoIsOneWithVersionRevisionAndCompiler) {
