@@ -606,6 +606,7 @@ class Evaluator {
     const bool is_rate = id == FunctionId::kRate;
     std::unordered_set<uint64_t> seen;
     std::vector<double> out(g.n);
+    DeltaExtrapolator extrapolate;
     ForEachRangeSeries(
         *c.args[marg], g, [&](const Labels& l, std::span<const FPoint> pts, const Windows& w) {
           if (pts.empty()) return;
@@ -645,8 +646,8 @@ class Evaluator {
             if (hi > lo) {
               if (id == FunctionId::kHoltWinters) CheckHoltWinters(args[0], args[1]);
               if (counter_fast && hi - lo >= 2 && resets_[hi - 1] == resets_[lo]) {
-                v = ExtrapolateDelta(pts[lo], pts[hi - 1], hi - lo, pts[hi - 1].v - pts[lo].v,
-                                     RangeWindow{wstart, wend}, /*is_counter=*/true, is_rate);
+                v = extrapolate(pts[lo], pts[hi - 1], hi - lo, pts[hi - 1].v - pts[lo].v,
+                                RangeWindow{wstart, wend}, /*is_counter=*/true, is_rate);
                 any = true;
               } else {
                 auto r = EvalRangeKernel(id, pts.subspan(lo, hi - lo), RangeWindow{wstart, wend},

@@ -341,6 +341,42 @@ double ExtrapolateDelta(FPoint first, FPoint last, size_t count, double result, 
   return result;
 }
 
+double DeltaExtrapolator::operator()(FPoint first, FPoint last, size_t count, double result,
+                                     RangeWindow window, bool is_counter, bool is_rate) {
+  // The same operations on the same operands as ExtrapolateDelta, some of them remembered.
+  const int64_t span_ms = last.t - first.t;
+  if (span_ms != span_ms_ || count != count_) {
+    span_ms_ = span_ms;
+    count_ = count;
+    sampled_ = static_cast<double>(span_ms) / 1000;
+    avg_interval_ = sampled_ / static_cast<double>(count - 1);
+    threshold_ = avg_interval_ * 1.1;
+  }
+  const double sampled = sampled_;
+  double to_start = static_cast<double>(first.t - window.start_ms) / 1000;
+  double to_end = static_cast<double>(window.end_ms - last.t) / 1000;
+  // With first.v >= 2 * result, first.v / result rounds to >= 2 and the zero point to
+  // >= 2 * sampled (rounding is monotonic): it cannot replace a start no further than that.
+  if (is_counter && result > 0 && first.v >= 0 &&
+      !(first.v >= 2 * result && 2 * sampled >= to_start)) {
+    double to_zero = sampled * (first.v / result);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  double interval = sampled;
+  interval += to_start < threshold_ ? to_start : avg_interval_ / 2;
+  interval += to_end < threshold_ ? to_end : avg_interval_ / 2;
+  result = result * (interval / sampled);
+  if (is_rate) {
+    const int64_t range_ms = window.end_ms - window.start_ms;
+    if (range_ms != range_ms_) {
+      range_ms_ = range_ms;
+      range_s_ = static_cast<double>(range_ms) / 1000;
+    }
+    result /= range_s_;
+  }
+  return result;
+}
+
 bool IsRangeKernel(FunctionId id) {
   switch (id) {
     case FunctionId::kRate:

@@ -49,6 +49,24 @@ std::optional<double> EvalRangeKernel(FunctionId id, std::span<const FPoint> poi
 double ExtrapolateDelta(FPoint first, FPoint last, size_t count, double result, RangeWindow window,
                         bool is_counter, bool is_rate);
 
+// ExtrapolateDelta for the windows of one series in turn, bit-identical to it, with fewer
+// divisions: those that depend only on the window length, or on the sampled time span and
+// point count (which regular scrapes repeat from window to window), are reused from the
+// previous call, and the counter's zero point is not computed where it cannot be nearer
+// than the window start. Not thread-safe; cheap to construct.
+class DeltaExtrapolator {
+ public:
+  double operator()(FPoint first, FPoint last, size_t count, double result, RangeWindow window,
+                    bool is_counter, bool is_rate);
+
+ private:
+  int64_t span_ms_ = -1;  // last.t - first.t of the memo below
+  size_t count_ = 0;
+  double sampled_ = 0, avg_interval_ = 0, threshold_ = 0;
+  int64_t range_ms_ = -1;  // window.end_ms - window.start_ms of range_s_
+  double range_s_ = 0;
+};
+
 // True for the functions applied to each sample's value on its own: abs, ceil, floor, exp,
 // ln, log2, log10, sqrt, sgn, round, clamp, clamp_min, clamp_max, the trig functions, deg,
 // rad, and the date functions (day_of_month, day_of_week, day_of_year, days_in_month, hour,

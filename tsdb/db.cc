@@ -207,16 +207,21 @@ class DbSeriesSet final : public SeriesSet {
     if (!err_.ok()) return false;
     while (next_ < groups_.size()) {
       const Group& g = groups_[next_++];
-      auto samples = std::make_shared<std::vector<Sample>>();
-      if (Status st = Load(g, samples.get()); !st.ok()) {
+      // Reuse the previous series' buffer unless an iterator handed out still reads it.
+      if (current_.samples_ == nullptr || current_.samples_.use_count() > 1) {
+        current_.samples_ = std::make_shared<std::vector<Sample>>();
+      }
+      std::vector<Sample>* samples = current_.samples_.get();
+      samples->clear();
+      if (Status st = Load(g, samples); !st.ok()) {
         err_ = st;
         return false;
       }
       if (samples->empty()) continue;
-      current_.labels_ = g.labels;
-      current_.samples_ = std::move(samples);
+      current_.labels_ = &g.labels;
       return true;
     }
+    chunks_.reset();  // unpin the store's files as soon as the set is read
     return false;
   }
   const Series& At() const override { return current_; }
@@ -224,29 +229,71 @@ class DbSeriesSet final : public SeriesSet {
 
  private:
   struct Current final : public Series {
-    const Labels& labels() const override { return labels_; }
+    const Labels& labels() const override { return *labels_; }
     std::unique_ptr<SeriesIterator> Iterator() const override {
       return std::make_unique<SharedSamplesIterator>(samples_);
     }
-    Labels labels_;
-    std::shared_ptr<const std::vector<Sample>> samples_;
+    const Labels* labels_ = nullptr;  // in groups_
+    std::shared_ptr<std::vector<Sample>> samples_;
   };
 
-  // Head first, then the store: a chunk released from the head after being persisted is
-  // in the store by the time the store is read.
-  Status Load(const Group& g, std::vector<Sample>* out) const {
-    for (SeriesRef ref : g.head_refs) head_->CopySeriesSamples(ref, mint_, maxt_, out);
+  // The store iterator of this Select (one for all series: a RocksDB iterator costs far
+  // more to create than to seek), renewed when the head released chunks since it was
+  // opened (Head::ReleaseEpoch): call after copying from the head, before reading the store.
+  tsdb::StoredChunkIterator& StoreChunks(uint64_t ref, int64_t mint, int64_t maxt) {
+    const uint64_t epoch = head_->ReleaseEpoch();
+    if (!chunks_.has_value()) {
+      chunks_.emplace(store_->Chunks(ref, mint_, maxt_));
+    } else if (epoch != chunks_epoch_) {
+      chunks_->Renew();
+    }
+    chunks_epoch_ = epoch;
+    chunks_->Reset(ref, mint, maxt);
+    return *chunks_;
+  }
+
+  // Appends to out the samples in [mint_, std::min(maxt, maxt_)] of the store's chunks of ref.
+  Status LoadStored(const Group& g, uint64_t ref, int64_t maxt, std::vector<Sample>* out,
+                    bool* sorted) {
+    tsdb::StoredChunkIterator& it = StoreChunks(ref, mint_, maxt);
+    maxt = std::min(maxt, maxt_);
+    while (it.Next()) {
+      if (Status st = DecodeRocksDbOwnedChunk(it.bytes(), mint_, maxt, out, sorted); !st.ok()) {
+        return st.WithContext(g.labels.ToString());
+      }
+    }
+    return it.status();
+  }
+
+  Status Load(const Group& g, std::vector<Sample>* out) {
     bool sorted = true;
-    for (uint64_t ref : g.store_refs) {
-      tsdb::StoredChunkIterator it = store_->Chunks(ref, mint_, maxt_);
-      while (it.Next()) {
-        if (Status st = DecodeRocksDbOwnedChunk(it.bytes(), mint_, maxt_, out, &sorted); !st.ok()) {
-          return st.WithContext(g.labels.ToString());
+    if (g.head_refs.size() == 1 && g.store_refs.size() == 1 && g.head_refs[0] == g.store_refs[0]) {
+      // The common case, one ref in both: the store up to where the head's view begins (the
+      // newest persisted chunks are in the head too and are not decoded twice), then the head.
+      int64_t head_from;
+      head_buf_.clear();
+      head_->CopySeriesSamples(g.head_refs[0], mint_, maxt_, &head_buf_, &head_from);
+      if (head_from > mint_) {
+        const int64_t store_maxt = head_from == kMinTime ? kMinTime : head_from - 1;
+        if (Status st = LoadStored(g, g.store_refs[0], store_maxt, out, &sorted); !st.ok()) {
+          return st;
         }
       }
-      if (!it.status().ok()) return it.status();
+      if (!head_buf_.empty() && !out->empty() && head_buf_.front().t <= out->back().t) {
+        sorted = false;
+      }
+      out->insert(out->end(), head_buf_.begin(), head_buf_.end());
+    } else {
+      // Head first, then the store: a chunk the head released after the copy is in the
+      // store iterator (StoreChunks renews it when needed).
+      for (SeriesRef ref : g.head_refs) head_->CopySeriesSamples(ref, mint_, maxt_, out);
+      if (!g.head_refs.empty()) sorted = false;  // the store's chunks come after
+      for (uint64_t ref : g.store_refs) {
+        if (Status st = LoadStored(g, ref, maxt_, out, &sorted); !st.ok()) return st;
+      }
+      if (g.store_refs.size() > 1) sorted = false;
     }
-    if (!sorted || g.head_refs.size() + g.store_refs.size() > 1) {
+    if (!sorted) {
       std::stable_sort(out->begin(), out->end(),
                        [](const Sample& a, const Sample& b) { return a.t < b.t; });
       out->erase(std::unique(out->begin(), out->end(),
@@ -274,6 +321,9 @@ class DbSeriesSet final : public SeriesSet {
   const tsdb::RocksDbStore* store_;
   std::shared_ptr<const tsdb::Tombstones> tombstones_;  // null: none
   mutable std::vector<tsdb::TimeInterval> deleted_;     // scratch for RemoveDeleted
+  std::vector<Sample> head_buf_;                        // scratch for Load
+  std::optional<tsdb::StoredChunkIterator> chunks_;     // see StoreChunks
+  uint64_t chunks_epoch_ = 0;
   std::vector<Group> groups_;
   int64_t mint_, maxt_;
   Status err_;
@@ -318,17 +368,23 @@ Result<std::vector<Group>> Db::DbQuerier::Groups(std::span<const LabelMatcher> m
   std::map<Labels, Group> by_labels;
   Postings head_refs;
   if (HeadOverlaps(mint, maxt)) head_refs = db_->head_->index().Select(matchers);
+  std::vector<SeriesRef> grouped;  // head refs with a group, sorted (postings are)
+  grouped.reserve(head_refs.size());
   for (SeriesRef ref : head_refs) {
     Labels l = db_->head_->LabelsForRef(ref);
     if (l.empty()) continue;
-    Group& g = by_labels[l];
-    if (g.labels.empty()) g.labels = l;
+    auto [it, inserted] = by_labels.try_emplace(std::move(l));
+    Group& g = it->second;
+    if (inserted) g.labels = it->first;
     g.head_refs.push_back(ref);
     g.store_refs.push_back(ref);  // its older chunks may be persisted
+    grouped.push_back(ref);
   }
   Result<std::vector<uint64_t>> refs = StoreRefs(matchers, mint, maxt);
   if (!refs.ok()) return refs.status();
   for (uint64_t ref : *refs) {
+    // A head ref is in its group's store_refs already: no need to read its labels.
+    if (std::binary_search(grouped.begin(), grouped.end(), ref)) continue;
     Result<std::vector<tsdb::StoredLabel>> stored = db_->store_->ReadSeries(ref);
     if (!stored.ok()) {
       if (stored.status().code() == Status::Code::kNotFound) continue;  // swept meanwhile

@@ -15,9 +15,10 @@ void AtomicMin(std::atomic<int64_t>& a, int64_t v) {
   }
 }
 
-void AtomicMax(std::atomic<int64_t>& a, int64_t v) {
+void AtomicMax(std::atomic<int64_t>& a, int64_t v,
+               std::memory_order order = std::memory_order_relaxed) {
   int64_t cur = a.load(std::memory_order_relaxed);
-  while (v > cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  while (v > cur && !a.compare_exchange_weak(cur, v, order, std::memory_order_relaxed)) {
   }
 }
 
@@ -376,7 +377,10 @@ Status Head::Replay(std::span<const NewSeries> series, std::span<const RefSample
 GcResult Head::Gc(int64_t min_time) {
   std::lock_guard gc_lock(gc_mu_);
   GcResult result;
-  AtomicMax(min_valid_time_, min_time);
+  // The bump precedes the hiding: a reader that sees the new min valid time (acquire in
+  // CopySeriesSamples) sees the new epoch.
+  release_epoch_.fetch_add(1, std::memory_order_seq_cst);
+  AtomicMax(min_valid_time_, min_time, std::memory_order_release);
   const SeriesRef end = next_ref_.load(std::memory_order_acquire);
 
   // Pass 1: truncate every series and collect the ones left empty.
@@ -491,6 +495,8 @@ Status Head::PersistChunks(const ChunkSink& sink, uint64_t* chunks_persisted) {
     written += pending.size();
     size_t released = 0;
     std::unique_lock lock(data_stripes_[st].mu);
+    // Before any release, under the lock: a reader that misses a released chunk sees it.
+    release_epoch_.fetch_add(1, std::memory_order_seq_cst);
     for (size_t i = 0; i < pending.size(); ++i) {
       const PendingChunk& p = pending[i];
       HeadSeries* s = Lookup(p.ref);
@@ -549,13 +555,16 @@ void Head::ReserveRefs(SeriesRef max_used) {
   }
 }
 
-bool Head::CopySeriesSamples(SeriesRef ref, int64_t mint, int64_t maxt,
-                             std::vector<Sample>* out) const {
-  mint = std::max(mint, MinValidTime());
+bool Head::CopySeriesSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out,
+                             int64_t* first_time) const {
+  const int64_t valid = min_valid_time_.load(std::memory_order_acquire);
+  mint = std::max(mint, valid);
+  if (first_time != nullptr) *first_time = std::numeric_limits<int64_t>::max();
   std::shared_lock lock(DataStripeFor(ref).mu);
   const HeadSeries* s = Lookup(ref);
   if (s == nullptr) return false;
   s->CopyRange(mint, maxt, out);
+  if (first_time != nullptr && !s->empty()) *first_time = std::max(s->min_time(), valid);
   return true;
 }
 

@@ -140,8 +140,17 @@ class Head {
   // New series get refs above max_used (refs the durable store already handed out).
   void ReserveRefs(SeriesRef max_used);
   // Copies the samples of ref in [mint, maxt] (clamped to MinValidTime()) to out; false
-  // when the ref is not in the head.
-  bool CopySeriesSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  // when the ref is not in the head. With first_time, also stores there where the head's
+  // view of ref began at the copy, max(its oldest sample in memory, MinValidTime()), or
+  // INT64_MAX when it holds none: every sample of ref before it is in the store (see
+  // ReleaseEpoch), every one from it on in [mint, maxt] was copied.
+  bool CopySeriesSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out,
+                         int64_t* first_time = nullptr) const;
+  // Bumped before chunks leave memory (sealed chunks released after PersistChunks, samples
+  // hidden and dropped by Gc). A reader that opened a store iterator after reading epoch e,
+  // then copied a series from the head and then reads e again, knows that iterator holds
+  // every chunk the copy missed; if it reads another value, a fresh iterator does.
+  uint64_t ReleaseEpoch() const { return release_epoch_.load(std::memory_order_acquire); }
   // Whether the ref is a series in the head.
   bool IsLive(SeriesRef ref) const;
   // The time of ref's oldest sample in memory (at or after MinValidTime()); INT64_MAX when
@@ -256,6 +265,7 @@ class Head {
   std::atomic<uint64_t> series_limit_{0};
   std::atomic<uint64_t> replay_unknown_refs_{0};
   std::atomic<uint64_t> num_chunks_{0};
+  std::atomic<uint64_t> release_epoch_{0};
   std::atomic<int64_t> min_time_{std::numeric_limits<int64_t>::max()};
   std::atomic<int64_t> max_time_{std::numeric_limits<int64_t>::min()};
 };

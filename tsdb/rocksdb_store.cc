@@ -468,20 +468,44 @@ Result<ProbeResult> ProbeExisting(const std::string& dir, rocksdb::Env* env) {
 
 // ---- StoredChunkIterator ------------------------------------------------------------------------
 
-StoredChunkIterator::StoredChunkIterator(std::unique_ptr<rocksdb::Iterator> it,
-                                         std::vector<int64_t> partitions, uint64_t ref,
-                                         int64_t mint, int64_t maxt)
-    : it_(std::move(it)),
-      partitions_(std::move(partitions)),
+StoredChunkIterator::StoredChunkIterator(const RocksDbStore* store, uint64_t ref, int64_t mint,
+                                         int64_t maxt)
+    : store_(store),
       ref_(ref),
+      created_mint_(mint),
+      created_maxt_(maxt),
       range_mint_(mint),
-      range_maxt_(maxt) {}
+      range_maxt_(maxt) {
+  Renew();
+}
 StoredChunkIterator::StoredChunkIterator(StoredChunkIterator&&) noexcept = default;
 StoredChunkIterator& StoredChunkIterator::operator=(StoredChunkIterator&&) noexcept = default;
 StoredChunkIterator::~StoredChunkIterator() = default;
 
+void StoredChunkIterator::Reset(uint64_t ref, int64_t mint, int64_t maxt) {
+  ref_ = ref;
+  range_mint_ = std::max(mint, created_mint_);
+  range_maxt_ = std::min(maxt, created_maxt_);
+  next_partition_ = 0;
+  positioned_ = false;
+  bytes_ = {};
+}
+
+void StoredChunkIterator::Renew() {
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = true;
+  it_.reset();  // unpin the old view before taking the new one
+  it_.reset(store_->db_->NewIterator(ro, store_->chunks_));
+  partitions_ = store_->PartitionsOverlapping(created_mint_, created_maxt_);
+  Reset(ref_, range_mint_, range_maxt_);
+}
+
 bool StoredChunkIterator::SeekPartition() {
-  if (next_partition_ >= partitions_.size()) return false;
+  // Partitions are in increasing order: one starting after range_maxt_ ends the series.
+  if (next_partition_ >= partitions_.size() || range_mint_ > range_maxt_ ||
+      partitions_[next_partition_] > store_->PartitionOf(range_maxt_)) {
+    return false;
+  }
   std::string k;
   PutBe64(k, Sortable(partitions_[next_partition_++]));
   PutBe64(k, ref_);
@@ -1077,10 +1101,7 @@ Status RocksDbStore::PutChunk(uint64_t ref, int64_t mint, int64_t maxt, std::str
 }
 
 StoredChunkIterator RocksDbStore::Chunks(uint64_t ref, int64_t mint, int64_t maxt) const {
-  rocksdb::ReadOptions ro;
-  ro.prefix_same_as_start = true;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, chunks_));
-  return StoredChunkIterator(std::move(it), PartitionsOverlapping(mint, maxt), ref, mint, maxt);
+  return StoredChunkIterator(this, ref, mint, maxt);
 }
 
 Status RocksDbStore::DeleteChunk(uint64_t ref, int64_t mint) {

@@ -95,9 +95,13 @@ struct TimeInterval {
 };
 using Tombstones = std::map<uint64_t, std::vector<TimeInterval>>;  // series ref -> intervals
 
+class RocksDbStore;
+
 // Yields the persisted chunks of one series over [mint, maxt] in time order (chunks
-// overlapping the range, across partitions). bytes() is valid until the next Next().
-// Must not outlive the RocksDbStore it came from. Not thread-safe; one per query.
+// overlapping the range, across partitions). bytes() is valid until the next Next(),
+// Reset() or Renew(). It reads the store as of its creation (or its last Renew()): one
+// RocksDB iterator, which pins the memtables and SST files it reads, so keep it no longer
+// than one query. Must not outlive the RocksDbStore it came from. Not thread-safe.
 class StoredChunkIterator {
  public:
   StoredChunkIterator(StoredChunkIterator&&) noexcept;
@@ -106,6 +110,13 @@ class StoredChunkIterator {
 
   // Advances to the next chunk; false at the end or on error (then see status()).
   bool Next();
+  // Restarts on the chunks of series ref overlapping [mint, maxt], within the range the
+  // iterator was created for, reusing the RocksDB iterator (one per query rather than one
+  // per series). An error status stays.
+  void Reset(uint64_t ref, int64_t mint, int64_t maxt);
+  // Replaces the RocksDB iterator with a fresh one that sees every write completed before
+  // the call, then restarts on the current series (as Reset with the current range).
+  void Renew();
   int64_t mint() const { return mint_; }
   int64_t maxt() const { return maxt_; }
   std::string_view bytes() const { return bytes_; }
@@ -113,16 +124,17 @@ class StoredChunkIterator {
 
  private:
   friend class RocksDbStore;
-  StoredChunkIterator(std::unique_ptr<rocksdb::Iterator> it, std::vector<int64_t> partitions,
-                      uint64_t ref, int64_t mint, int64_t maxt);
+  StoredChunkIterator(const RocksDbStore* store, uint64_t ref, int64_t mint, int64_t maxt);
   bool SeekPartition();
 
+  const RocksDbStore* store_;
   std::unique_ptr<rocksdb::Iterator> it_;
-  std::vector<int64_t> partitions_;
+  std::vector<int64_t> partitions_;  // overlapping [created_mint_, created_maxt_]
   size_t next_partition_ = 0;
   bool positioned_ = false;  // it_ is inside the current partition's ref prefix
   uint64_t ref_;
-  int64_t range_mint_, range_maxt_;
+  int64_t created_mint_, created_maxt_;
+  int64_t range_mint_, range_maxt_;  // the current series' range
   int64_t mint_ = 0, maxt_ = 0;
   std::string_view bytes_;
   Status status_;
@@ -254,6 +266,7 @@ class RocksDbStore {
   Status Resume();
 
  private:
+  friend class StoredChunkIterator;  // renews its RocksDB iterator
   RocksDbStore() = default;
   Status Init(const std::string& dir, const StoreOptions& options);
   Status LoadMeta();

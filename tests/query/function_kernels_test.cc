@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numbers>
 #include <optional>
+#include <random>
 #include <vector>
 
 namespace andon::query {
@@ -53,6 +56,36 @@ std::optional<double> Eval(FunctionId id, const std::vector<FPoint>& all, int64_
 
 double Elem(FunctionId id, double v, std::vector<double> args = {}) {
   return EvalElementwiseKernel(id, v, args);
+}
+
+// The memoizing extrapolator returns ExtrapolateDelta's bits on windows sliding over
+// regular and irregular samples, counters near their zero point (first value about twice
+// the increase), and rate/increase/delta alike.
+TEST(RangeKernelTest, DeltaExtrapolatorIsBitIdenticalToExtrapolateDelta) {
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> unit(0, 1);
+  DeltaExtrapolator ex;
+  int compared = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const int64_t step = rng() % 4 == 0 ? 1 + static_cast<int64_t>(rng() % 30000) : 15000;
+    const size_t count = 2 + rng() % 40;
+    const int64_t start = static_cast<int64_t>(rng() % 100000);
+    const int64_t first_t = start + static_cast<int64_t>(rng() % 60000);
+    const int64_t last_t = first_t + step * static_cast<int64_t>(count - 1);
+    const int64_t end = last_t + static_cast<int64_t>(rng() % 60000);
+    const double result = rng() % 8 == 0 ? -unit(rng) : unit(rng) * 100;
+    // First values from far above to below twice the result, and zero.
+    const double first_v = rng() % 10 == 0 ? 0 : result * (0.5 + 3 * unit(rng));
+    const FPoint first{first_t, first_v}, last{last_t, first_v + result};
+    const RangeWindow w{start, end};
+    const bool counter = rng() % 4 != 0, rate = rng() % 2 == 0;
+    EXPECT_EQ(
+        std::bit_cast<uint64_t>(ex(first, last, count, result, w, counter, rate)),
+        std::bit_cast<uint64_t>(ExtrapolateDelta(first, last, count, result, w, counter, rate)))
+        << i;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 200000);
 }
 
 TEST(RangeKernelTest, ClassifiesRangeFunctions) {

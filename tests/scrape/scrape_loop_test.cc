@@ -379,6 +379,7 @@ TEST_F(LoopTest, StoppingWithStalenessMarksEverySeriesIntoTheRealDb) {
     EXPECT_FALSE(IsStaleNaN(got[name].front().v)) << name;
   }
   EXPECT_EQ(got["node_load1"].front().v, 0.5);
+  set.reset();  // a SeriesSet must not outlive its Querier (tsdb/querier.h)
   q.reset();
   ASSERT_TRUE((*db)->Close().ok());
   std::filesystem::remove_all(dir);

@@ -121,6 +121,58 @@ TEST(DbTest, QuerySpansPersistedAndHeadChunksAndHonoursTheRange) {
   EXPECT_TRUE(ReadAll(**db, {Eq("job", "node")}, 2000 * 15000, 3000 * 15000).empty());
 }
 
+// One Select reads every series through one store iterator; a checkpoint that runs while
+// the Select is in progress persists the sealed chunks and releases them from the head.
+// The series read after it must still come back whole (from the store).
+TEST(DbTest, SelectInProgressReadsChunksThatACheckpointMovedToTheStore) {
+  TempDir tmp;
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok());
+  Dump expected;
+  AppendRange(**db, 4, 0, 2 * tsdb::kMaxSamplesPerChunk + 100, &expected);
+  ASSERT_TRUE((*db)->Checkpoint().ok());  // the store holds chunks of every series
+  AppendRange(**db, 4, 2 * tsdb::kMaxSamplesPerChunk + 100, 4 * tsdb::kMaxSamplesPerChunk + 50,
+              &expected);
+  auto q = (*db)->NewQuerier();
+  auto set = q->Select(std::vector{Re("__name__", ".+")}, kMin, kMax);
+  Dump got;
+  auto read = [&] {
+    std::vector<Sample> batch;
+    ASSERT_TRUE(set->At().Iterator()->ReadAll(&batch));
+    Bits& b = got[set->At().labels().ToString()];
+    for (const Sample& s : batch) b.emplace_back(s.t, std::bit_cast<uint64_t>(s.v));
+  };
+  ASSERT_TRUE(set->Next());
+  read();
+  const uint64_t chunks_before = (*db)->head().NumChunks();
+  ASSERT_TRUE((*db)->Checkpoint().ok());
+  ASSERT_LT((*db)->head().NumChunks(), chunks_before);  // sealed chunks left the head
+  while (set->Next()) read();
+  ASSERT_TRUE(set->Err().ok()) << set->Err().message();
+  EXPECT_EQ(got, expected);
+}
+
+// The set reuses its sample buffer from series to series, but not one an iterator still
+// reads.
+TEST(DbTest, AnIteratorKeptAcrossNextStillReadsItsSeries) {
+  TempDir tmp;
+  auto db = Db::Open(tmp.path(), Manual());
+  ASSERT_TRUE(db.ok());
+  Dump expected;
+  AppendRange(**db, 2, 0, 600, &expected);
+  ASSERT_TRUE((*db)->Checkpoint().ok());
+  auto q = (*db)->NewQuerier();
+  auto set = q->Select(std::vector{Re("__name__", ".+")}, kMin, kMax);
+  ASSERT_TRUE(set->Next());
+  const std::string first = set->At().labels().ToString();
+  auto it = set->At().Iterator();
+  ASSERT_TRUE(set->Next());
+  EXPECT_NE(set->At().labels().ToString(), first);
+  Bits b;
+  while (it->Next()) b.emplace_back(it->At().t, std::bit_cast<uint64_t>(it->At().v));
+  EXPECT_EQ(b, expected[first]);
+}
+
 TEST(DbTest, CheckpointTruncatesTheWalAndReopenLosesNothing) {
   TempDir tmp;
   Dump expected;
