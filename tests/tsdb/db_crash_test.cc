@@ -55,6 +55,9 @@ TEST(DbCrashChild, AppendsCommitsUntilKilled) {
   DbOptions o;
   o.checkpoint_interval = std::chrono::milliseconds(3);
   o.head_keep_ms = 1LL << 40;
+  // A fast writer covers weeks of sample time (15 s per commit) within the test: the
+  // default 15-day retention would drop its oldest partitions, which are not lost commits.
+  o.retention_ms = 1LL << 50;
   auto db = Db::Open(dir, o);
   if (!db.ok()) {
     fprintf(stderr, "child: %s\n", db.status().ToString().c_str());
@@ -170,7 +173,8 @@ TEST_F(DbCrashTest, EveryAcknowledgedCommitSurvivesKillNineBitExact) {
       int64_t k = 0;
       for (; n < bits.size(); ++k) {
         if (!InCommit(i, k)) continue;
-        ASSERT_EQ(bits[n].first, k * kStepMs) << "round " << round << " series " << i;
+        ASSERT_EQ(bits[n].first, k * kStepMs)
+            << "round " << round << " series " << i << ", last acknowledged commit " << max_acked;
         ASSERT_EQ(bits[n].second, std::bit_cast<uint64_t>(CrashValue(i, k)))
             << "round " << round << " series " << i << " commit " << k;
         ++n;
