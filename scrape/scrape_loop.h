@@ -143,8 +143,10 @@ class ScrapeIngester {
   std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> cache_;
   // Every series line of the last successful scrape, in body order: targets repeat their
   // order, so line k is looked up as order_[k] first (one compare instead of a hash and a
-  // bucket walk over a cache that is cold between scrapes).
+  // bucket walk over a cache that is cold between scrapes), and its key is the parser's
+  // hint for that line (its labels are not parsed again).
   std::vector<Entry*> order_;
+  const ExpositionParser* order_parser_ = nullptr;  // the parser order_'s keys came from
   std::vector<Entry*> next_order_;
   std::vector<Entry*> prev_seen_;  // series of the last successful scrape
   std::vector<Entry*> cur_seen_;
