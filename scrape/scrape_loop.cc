@@ -107,17 +107,27 @@ Status ScrapeIngester::NewEntry(const ExpositionParser& p, Entry* e) {
 }
 
 void ScrapeIngester::RecordMetadata(const ExpositionParser& p, ExpositionEntry kind) {
-  std::lock_guard lock(meta_mu_);
+  // Only this thread writes meta_ (under meta_mu_), so it reads it without the lock; the
+  // lock is taken only to change it, which after the first scrape is rare.
   auto it = meta_.find(p.metadata_name());
-  if (it == meta_.end()) it = meta_.emplace(std::string(p.metadata_name()), Meta{}).first;
+  if (it == meta_.end()) {
+    std::lock_guard lock(meta_mu_);
+    it = meta_.emplace(std::string(p.metadata_name()), Meta{}).first;
+  }
   Meta& m = it->second;
   if (kind == ExpositionEntry::kType) {
+    if (m.type == p.type()) return;
+    std::lock_guard lock(meta_mu_);
     m.type = p.type();
   } else if (kind == ExpositionEntry::kHelp) {
     std::string_view help = p.help(&help_scratch_);
-    if (m.help != help) m.help.assign(help);
+    if (m.help == help) return;
+    std::lock_guard lock(meta_mu_);
+    m.help.assign(help);
   } else {
-    if (m.unit != p.unit()) m.unit.assign(p.unit());
+    if (m.unit == p.unit()) return;
+    std::lock_guard lock(meta_mu_);
+    m.unit.assign(p.unit());
   }
 }
 

@@ -92,6 +92,8 @@ struct IngestStats {
   uint64_t append_errors = 0;    // out of order / duplicate / out of bounds / series limit
 };
 
+// Ingest() and AppendFailure() are called from one thread (the loop's); Metadata() may be
+// called from any thread at the same time.
 class ScrapeIngester {
  public:
   // `config` must outlive the ingester.
@@ -153,7 +155,8 @@ class ScrapeIngester {
   uint64_t iter_ = 0;
 
   mutable std::mutex meta_mu_;
-  std::map<std::string, Meta, std::less<>> meta_;  // guarded by meta_mu_
+  // Changed under meta_mu_ by the ingesting thread only, which may read it without the lock.
+  std::map<std::string, Meta, std::less<>> meta_;
 };
 
 // What /api/v1/targets shows of a loop.
