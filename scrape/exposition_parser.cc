@@ -43,6 +43,8 @@ void ExpositionParser::ResetBase(std::string_view input) {
   value_ = 0;
   timestamp_ms_ = 0;
   has_timestamp_ = false;
+  hint_ = {};
+  hint_matched_ = false;
   metadata_name_ = help_raw_ = unit_ = comment_ = {};
   type_ = MetricType::kUnknown;
   status_ = Status::Ok();

@@ -107,6 +107,17 @@ class ExpositionParser {
   // order written (the metric name is not included; it is metric_name()).
   void DecodeLabels(LabelsScratch* out) const;
 
+  // A hint for the next sample line, consumed by it (metadata and comment lines in between
+  // leave it in place): `series` must be a series() that a parser of the same format
+  // returned for an earlier body, and must stay valid until that line is parsed. When the
+  // line starts with exactly those bytes, ending in `}`, its name and labels are taken as
+  // they were then (identical bytes parse and validate identically) instead of being parsed
+  // again, and series_matched_hint() is true for the entry. Parsers may ignore hints (the
+  // OpenMetrics parser does); an empty hint is none.
+  void HintSeries(std::string_view series) { hint_ = series; }
+  // Whether the current kSeries entry's series() equals the hint it consumed.
+  bool series_matched_hint() const { return hint_matched_; }
+
   // --- kHelp, kType, kUnit ---
   std::string_view metadata_name() const { return metadata_name_; }
   // The help text, unescaped; uses `scratch` only when the text has escapes.
@@ -154,6 +165,8 @@ class ExpositionParser {
   double value_ = 0;
   int64_t timestamp_ms_ = 0;
   bool has_timestamp_ = false;
+  std::string_view hint_;  // see HintSeries()
+  bool hint_matched_ = false;
 
   std::string_view metadata_name_;
   std::string_view help_raw_;

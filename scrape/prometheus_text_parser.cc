@@ -1,5 +1,7 @@
 #include "scrape/prometheus_text_parser.h"
 
+#include <cstring>
+
 #include "scrape/exposition_syntax.h"
 
 namespace andon::scrape {
@@ -98,20 +100,45 @@ ExpositionEntry PrometheusTextParser::ParseMetadataOrComment() {
   return ExpositionEntry::kType;
 }
 
+bool PrometheusTextParser::TakeHintedSeries(std::string_view hint) {
+  const size_t start = pos_;
+  // A hint without braces saves nothing; one with a newline inside a label value would skip
+  // the line accounting of ParseLabels.
+  if (hint.size() < 3 || hint.back() != '}' || in_.size() - start < hint.size() ||
+      std::memcmp(in_.data() + start, hint.data(), hint.size()) != 0 ||
+      std::memchr(hint.data(), '\n', hint.size()) != nullptr) {
+    return false;
+  }
+  size_t name_end = 0;
+  while (syntax::IsMetricNameChar(hint[name_end])) ++name_end;
+  const size_t brace = hint.find('{', name_end);
+  metric_name_ = in_.substr(start, name_end);
+  labels_ = in_.substr(start + brace + 1, hint.size() - brace - 2);
+  series_ = in_.substr(start, hint.size());
+  pos_ = start + hint.size();
+  return true;
+}
+
 ExpositionEntry PrometheusTextParser::ParseSample() {
   size_t start = pos_;
-  while (pos_ < in_.size() && syntax::IsMetricNameChar(in_[pos_])) ++pos_;
-  metric_name_ = in_.substr(start, pos_ - start);
-  series_ = metric_name_;
-  labels_ = {};
-  SkipBlanks();
-  if (pos_ < in_.size() && in_[pos_] == '{') {
-    ++pos_;
-    size_t labels_start = pos_;
-    if (ParseLabels() == ExpositionEntry::kError) return ExpositionEntry::kError;
-    labels_ = in_.substr(labels_start, pos_ - 1 - labels_start);
-    series_ = in_.substr(start, pos_ - start);
+  hint_matched_ = !hint_.empty() && TakeHintedSeries(hint_);
+  hint_ = {};
+  if (hint_matched_) {
     SkipBlanks();
+  } else {
+    while (pos_ < in_.size() && syntax::IsMetricNameChar(in_[pos_])) ++pos_;
+    metric_name_ = in_.substr(start, pos_ - start);
+    series_ = metric_name_;
+    labels_ = {};
+    SkipBlanks();
+    if (pos_ < in_.size() && in_[pos_] == '{') {
+      ++pos_;
+      size_t labels_start = pos_;
+      if (ParseLabels() == ExpositionEntry::kError) return ExpositionEntry::kError;
+      labels_ = in_.substr(labels_start, pos_ - 1 - labels_start);
+      series_ = in_.substr(start, pos_ - start);
+      SkipBlanks();
+    }
   }
   size_t value_start = pos_;
   while (pos_ < in_.size() && in_[pos_] != ' ' && in_[pos_] != '\t' && in_[pos_] != '\n' &&

@@ -34,6 +34,9 @@ class PrometheusTextParser final : public ExpositionParser {
  private:
   ExpositionEntry ParseMetadataOrComment();
   ExpositionEntry ParseSample();
+  // At the start of a sample line: when the line starts with the (validated) series `hint`,
+  // sets series_, metric_name_ and labels_ from it, moves past it and returns true.
+  bool TakeHintedSeries(std::string_view hint);
   // Parses from just after '{' to just after '}'.
   ExpositionEntry ParseLabels();
   // Describes the token at pos_ for "expected X, got <token>" messages.

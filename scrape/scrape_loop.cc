@@ -107,17 +107,27 @@ Status ScrapeIngester::NewEntry(const ExpositionParser& p, Entry* e) {
 }
 
 void ScrapeIngester::RecordMetadata(const ExpositionParser& p, ExpositionEntry kind) {
-  std::lock_guard lock(meta_mu_);
+  // Only this thread writes meta_ (under meta_mu_), so it reads it without the lock; the
+  // lock is taken only to change it, which after the first scrape is rare.
   auto it = meta_.find(p.metadata_name());
-  if (it == meta_.end()) it = meta_.emplace(std::string(p.metadata_name()), Meta{}).first;
+  if (it == meta_.end()) {
+    std::lock_guard lock(meta_mu_);
+    it = meta_.emplace(std::string(p.metadata_name()), Meta{}).first;
+  }
   Meta& m = it->second;
   if (kind == ExpositionEntry::kType) {
+    if (m.type == p.type()) return;
+    std::lock_guard lock(meta_mu_);
     m.type = p.type();
   } else if (kind == ExpositionEntry::kHelp) {
     std::string_view help = p.help(&help_scratch_);
-    if (m.help != help) m.help.assign(help);
+    if (m.help == help) return;
+    std::lock_guard lock(meta_mu_);
+    m.help.assign(help);
   } else {
-    if (m.unit != p.unit()) m.unit.assign(p.unit());
+    if (m.unit == p.unit()) return;
+    std::lock_guard lock(meta_mu_);
+    m.unit.assign(p.unit());
   }
 }
 
@@ -144,8 +154,20 @@ Result<IngestStats> ScrapeIngester::Ingest(std::string_view content_type, std::s
     text_parser_.Reset(body);
     p = &text_parser_;
   }
+  // order_ was built from series() of this parser: its keys may serve as hints (a key of the
+  // other format may not, its bytes were validated under other rules).
+  const bool hint = p == order_parser_;
   IngestStats st;
-  for (ExpositionEntry kind; (kind = p->Next()) != ExpositionEntry::kEof;) {
+  while (true) {
+    if (hint && st.scraped < order_.size()) {
+      // The cache is cold between scrapes: request the entries of the lines ahead (4 lines
+      // ahead the entry, 2 ahead its key, which by then is cached) before they are compared.
+      if (st.scraped + 4 < order_.size()) __builtin_prefetch(order_[st.scraped + 4]);
+      if (st.scraped + 2 < order_.size()) __builtin_prefetch(order_[st.scraped + 2]->key.data());
+      p->HintSeries(order_[st.scraped]->key);
+    }
+    const ExpositionEntry kind = p->Next();
+    if (kind == ExpositionEntry::kEof) break;
     if (kind == ExpositionEntry::kError) return Status::InvalidArgument(p->status().message());
     if (kind != ExpositionEntry::kSeries) {
       if (kind == ExpositionEntry::kType || kind == ExpositionEntry::kHelp ||
@@ -156,7 +178,9 @@ Result<IngestStats> ScrapeIngester::Ingest(std::string_view content_type, std::s
     }
     const size_t line = st.scraped++;
     const std::string_view series = p->series();
-    Entry* found = line < order_.size() && order_[line]->key == series ? order_[line] : nullptr;
+    Entry* found = line < order_.size() && (p->series_matched_hint() || order_[line]->key == series)
+                       ? order_[line]
+                       : nullptr;
     if (found == nullptr) {
       auto it = cache_.find(series);
       if (it == cache_.end()) {
@@ -197,6 +221,7 @@ Result<IngestStats> ScrapeIngester::Ingest(std::string_view content_type, std::s
   prev_seen_.swap(cur_seen_);
   cur_seen_.clear();
   order_.swap(next_order_);
+  order_parser_ = p;
   if (iter_ % kCacheEvictAfter == 0) Evict();
   return st;
 }
@@ -211,9 +236,8 @@ void ScrapeIngester::AppendFailure(int64_t t_ms, Appender& app) {
 }
 
 void ScrapeIngester::Evict() {
-  // Entries in prev_seen_ were seen in the current iteration and are never evicted; order_
-  // may be older (after failed scrapes), so it is dropped.
-  order_.clear();
+  // Called right after a successful scrape replaced order_ and prev_seen_: every entry in
+  // them was seen in the current iteration and is kept, so both stay valid.
   for (auto it = cache_.begin(); it != cache_.end();) {
     if (iter_ - it->second.seen_iter > kCacheEvictAfter) {
       it = cache_.erase(it);
@@ -306,8 +330,9 @@ ScrapeLoop::~ScrapeLoop() = default;
 void ScrapeLoop::Start() {
   asio::post(executor_, [self = shared_from_this()] {
     if (self->stopping_) return;
-    auto client = ScrapeClient::Create(self->executor_, self->target_.url, self->config_->http_client,
-                                       self->config_->body_size_limit_bytes);
+    auto client =
+        ScrapeClient::Create(self->executor_, self->target_.url, self->config_->http_client,
+                             self->config_->body_size_limit_bytes);
     if (client.ok()) {
       self->client_ = std::move(client).value();
     } else {
@@ -415,7 +440,7 @@ void ScrapeLoop::OnScraped(Status s, std::chrono::steady_clock::time_point start
 
 void ScrapeLoop::Stop(bool stale_markers, std::function<void()> on_stopped) {
   asio::post(executor_, [self = shared_from_this(), stale_markers,
-                       on_stopped = std::move(on_stopped)]() mutable {
+                         on_stopped = std::move(on_stopped)]() mutable {
     if (self->finished_) {
       if (on_stopped) on_stopped();
       return;

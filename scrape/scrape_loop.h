@@ -92,6 +92,8 @@ struct IngestStats {
   uint64_t append_errors = 0;    // out of order / duplicate / out of bounds / series limit
 };
 
+// Ingest() and AppendFailure() are called from one thread (the loop's); Metadata() may be
+// called from any thread at the same time.
 class ScrapeIngester {
  public:
   // `config` must outlive the ingester.
@@ -143,15 +145,18 @@ class ScrapeIngester {
   std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> cache_;
   // Every series line of the last successful scrape, in body order: targets repeat their
   // order, so line k is looked up as order_[k] first (one compare instead of a hash and a
-  // bucket walk over a cache that is cold between scrapes).
+  // bucket walk over a cache that is cold between scrapes), and its key is the parser's
+  // hint for that line (its labels are not parsed again).
   std::vector<Entry*> order_;
+  const ExpositionParser* order_parser_ = nullptr;  // the parser order_'s keys came from
   std::vector<Entry*> next_order_;
   std::vector<Entry*> prev_seen_;  // series of the last successful scrape
   std::vector<Entry*> cur_seen_;
   uint64_t iter_ = 0;
 
   mutable std::mutex meta_mu_;
-  std::map<std::string, Meta, std::less<>> meta_;  // guarded by meta_mu_
+  // Changed under meta_mu_ by the ingesting thread only, which may read it without the lock.
+  std::map<std::string, Meta, std::less<>> meta_;
 };
 
 // What /api/v1/targets shows of a loop.

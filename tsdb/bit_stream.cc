@@ -1,5 +1,6 @@
 #include "tsdb/bit_stream.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace andon::tsdb {
@@ -40,14 +41,27 @@ void BitWriter::WriteAlignedBytes(const uint8_t* data, size_t n) {
 }
 
 void BitWriter::PatchBits(size_t pos, uint64_t value, int n) {
-  assert(pos + n <= bits_);
-  for (int i = n - 1; i >= 0; --i, ++pos) {
-    uint8_t mask = static_cast<uint8_t>(0x80u >> (pos % 8));
-    if ((value >> i) & 1) {
-      buf_[pos / 8] |= mask;
-    } else {
-      buf_[pos / 8] &= static_cast<uint8_t>(~mask);
-    }
+  assert(n >= 0 && n <= 64 && pos + n <= bits_);
+  if (n == 0) return;
+  if (n < 64) value &= (uint64_t{1} << n) - 1;
+  // Byte-wise: the field's part of its first byte and of its last byte are merged under a
+  // mask (the bits around the field are kept), whole bytes in between are stored.
+  uint8_t* p = buf_.data() + pos / 8;
+  const int lead = static_cast<int>(pos % 8);  // bits of the first byte before the field
+  const int head = std::min(8 - lead, n);      // field bits in the first byte
+  int left = n - head;                         // field bits after the first byte
+  const int tail_gap = 8 - lead - head;        // bits of the first byte after the field
+  const auto head_mask = static_cast<uint8_t>(((1u << head) - 1) << tail_gap);
+  const auto head_bits = static_cast<uint8_t>((value >> left) << tail_gap);
+  *p = static_cast<uint8_t>((*p & ~head_mask) | (head_bits & head_mask));
+  ++p;
+  while (left >= 8) {
+    left -= 8;
+    *p++ = static_cast<uint8_t>(value >> left);
+  }
+  if (left > 0) {
+    const auto mask = static_cast<uint8_t>(0xFFu << (8 - left));
+    *p = static_cast<uint8_t>((*p & ~mask) | (static_cast<uint8_t>(value << (8 - left)) & mask));
   }
 }
 

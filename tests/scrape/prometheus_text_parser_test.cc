@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -252,6 +253,81 @@ TEST(LabelsScratchTest, ValuesWithEscapesStayValidWhenManyAreDecoded) {
   for (int i = 0; i < 50; ++i) {
     EXPECT_EQ(scratch[i].value, "v\\" + std::to_string(i));
   }
+}
+
+// What Next() reported for one sample line.
+struct Parsed {
+  std::string series, name;
+  Labels labels;
+  double value = 0;
+  std::optional<int64_t> ts;
+  bool hinted = false;
+  bool operator==(const Parsed&) const = default;
+};
+
+// Parses body, hinting line k's series as hints[k] (when there is one); stops at an error.
+std::vector<Parsed> ParseAll(const std::string& body, const std::vector<std::string>& hints,
+                             std::string* error = nullptr) {
+  PrometheusTextParser p(body);
+  std::vector<Parsed> out;
+  while (true) {
+    if (out.size() < hints.size()) p.HintSeries(hints[out.size()]);
+    ExpositionEntry e = p.Next();
+    if (e == ExpositionEntry::kEof) break;
+    if (e == ExpositionEntry::kError) {
+      if (error != nullptr) *error = p.status().message();
+      break;
+    }
+    if (e != ExpositionEntry::kSeries) continue;
+    EXPECT_GE(p.series().data(), body.data());  // points into the body, not into the hint
+    EXPECT_LE(p.series().data() + p.series().size(), body.data() + body.size());
+    out.push_back({std::string(p.series()), std::string(p.metric_name()), Decode(p), p.value(),
+                   p.timestamp_ms(), p.series_matched_hint()});
+  }
+  return out;
+}
+
+TEST(PrometheusTextParserTest, AHintedSeriesParsesAsTheFullParseDoes) {
+  const std::string body =
+      "# HELP a_total A.\n# TYPE a_total counter\n"
+      "a_total{x=\"1\",y=\"q\\\"z\"} 5\n"
+      "a_total {x=\"2\" , } 6 1700000000000\n"
+      "b 7\n"
+      "c{le=\"+Inf\"}\t8\n";
+  std::vector<Parsed> plain = ParseAll(body, {});
+  ASSERT_EQ(plain.size(), 4u);
+  std::vector<std::string> hints;
+  for (const Parsed& p : plain) hints.push_back(p.series);
+  std::vector<Parsed> hinted = ParseAll(body, hints);
+  ASSERT_EQ(hinted.size(), 4u);
+  for (size_t i = 0; i < plain.size(); ++i) {
+    bool braces = plain[i].series.back() == '}';
+    EXPECT_EQ(hinted[i].hinted, braces) << i;
+    hinted[i].hinted = false;
+    EXPECT_EQ(hinted[i], plain[i]) << i;
+  }
+}
+
+TEST(PrometheusTextParserTest, AHintThatDiffersIsIgnoredAndTheLineStillValidated) {
+  std::vector<Parsed> got = ParseAll("m{a=\"c\"} 1\nm{a=\"b\"}x 2\n", {"m{a=\"b\"}", "m{a=\"b\"}"});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_FALSE(got[0].hinted);
+  EXPECT_EQ(got[0].labels, (Labels{{"a", "c"}}));
+  std::string error;
+  ParseAll("m{a=\"\xff\"} 1\n", {"m{a=\"b\"}"}, &error);
+  EXPECT_NE(error.find("invalid UTF-8"), std::string::npos) << error;
+  // A hinted series is followed by the same checks as a parsed one.
+  ParseAll("m{a=\"b\"}x 2\n", {"m{a=\"b\"}"}, &error);
+  EXPECT_NE(error.find("invalid value"), std::string::npos) << error;
+}
+
+TEST(PrometheusTextParserTest, HintedLinesKeepTheLineCountForLaterErrors) {
+  std::string error;
+  std::vector<Parsed> got =
+      ParseAll("m{a=\"b\"} 1\n\nm{a=\"c\"} 2\nm{ 3\n", {"m{a=\"b\"}", "m{a=\"c\"}"}, &error);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(got[0].hinted && got[1].hinted);
+  EXPECT_NE(error.find("line 4, column 4"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -234,6 +234,33 @@ TEST_F(IngesterTest, OpenMetricsContentTypePicksTheOpenMetricsParser) {
   EXPECT_EQ(meta[0].help, "Help \"q\".");
 }
 
+TEST_F(IngesterTest, MetadataFollowsTheTargetWhenHelpOrTypeChanges) {
+  config::ScrapeConfig cfg = JobConfig();
+  ScrapeIngester ing(cfg, kTarget);
+  ASSERT_TRUE(Ingest(ing, "# HELP m One.\n# TYPE m gauge\nm 1\n", 1000).ok());
+  ASSERT_TRUE(Ingest(ing, "# HELP m One.\n# TYPE m gauge\nm 2\n", 2000).ok());
+  ASSERT_TRUE(Ingest(ing, "# HELP m Two.\n# TYPE m counter\nm 3\n", 3000).ok());
+  auto meta = ing.Metadata();
+  ASSERT_EQ(meta.size(), 1u);
+  EXPECT_EQ(meta[0].type, "counter");
+  EXPECT_EQ(meta[0].help, "Two.");
+}
+
+TEST_F(IngesterTest, SeriesThatSwapPlacesBetweenScrapesKeepTheirOwnLabels) {
+  config::ScrapeConfig cfg = JobConfig();
+  ScrapeIngester ing(cfg, kTarget);
+  ASSERT_TRUE(Ingest(ing, "m{a=\"1\"} 1\nm{a=\"2\"} 2\n", 1000).ok());
+  // The hint for line 1 is m{a="1"}: a prefix of neither line.
+  ASSERT_TRUE(Ingest(ing, "m{a=\"2\"} 20\nm{a=\"1\"} 10\nm{a=\"1\",b=\"x\"} 5\n", 2000).ok());
+  auto a1 = log_.Of("m", "a", "1");
+  ASSERT_EQ(a1.size(), 3u);
+  EXPECT_EQ(a1[1].v, 10);
+  EXPECT_EQ(a1[2].labels.Get("b"), "x");
+  auto a2 = log_.Of("m", "a", "2");
+  ASSERT_EQ(a2.size(), 2u);
+  EXPECT_EQ(a2[1].v, 20);
+}
+
 TEST_F(IngesterTest, WarmScrapeAllocatesNothingPerSample) {
   std::string body;
   for (int i = 0; i < 1000; ++i) {

@@ -470,6 +470,38 @@ TEST(BitStreamTest, WritesAndReadsEveryWidthAndPatchesInPlace) {
   EXPECT_FALSE(full.ok());
 }
 
+// Every (offset, width) pair, over random backgrounds: PatchBits must change exactly the
+// field's bits, as the bit-at-a-time definition does.
+TEST(BitStreamTest, PatchBitsChangesExactlyTheFieldAtEveryOffsetAndWidth) {
+  std::mt19937_64 rng(17);
+  for (size_t pos = 0; pos < 24; ++pos) {
+    for (int n = 0; n <= 64; ++n) {
+      for (int round = 0; round < 8; ++round) {
+        BitWriter w;
+        for (int i = 0; i < 3; ++i) w.WriteBits(rng(), 64);
+        w.WriteBits(rng(), 5);  // a partial last byte
+        std::vector<uint8_t> want(w.bytes().begin(), w.bytes().end());
+        uint64_t value = rng();
+        if (round == 0) value = 0;
+        if (round == 1) value = ~uint64_t{0};
+        for (int i = 0; i < n; ++i) {  // the reference: one bit at a time
+          size_t bit = pos + i;
+          auto mask = static_cast<uint8_t>(0x80u >> (bit % 8));
+          if ((value >> (n - 1 - i)) & 1) {
+            want[bit / 8] |= mask;
+          } else {
+            want[bit / 8] &= static_cast<uint8_t>(~mask);
+          }
+        }
+        w.PatchBits(pos, value, n);
+        std::vector<uint8_t> got(w.bytes().begin(), w.bytes().end());
+        ASSERT_EQ(got, want) << "pos " << pos << " n " << n << " value " << value;
+        ASSERT_EQ(w.bit_size(), 3 * 64 + 5u);
+      }
+    }
+  }
+}
+
 TEST(BitStreamTest, ZigZagMapsExtremesBothWays) {
   for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{1}, std::numeric_limits<int64_t>::min(),
                     std::numeric_limits<int64_t>::max()}) {
