@@ -486,6 +486,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOptions& op
   db->wal_ = std::make_unique<Wal>(db.get());
   HeadOptions ho;
   ho.wal = db->wal_.get();
+  ho.persistent = true;
   ho.max_series_per_metric = options.max_series_per_metric;
   db->head_ = std::make_unique<Head>(ho);
   if (Status st = db->Recover(); !st.ok()) return st.WithContext("tsdb " + dir + ": recovery");

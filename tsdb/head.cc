@@ -392,7 +392,7 @@ GcResult Head::Gc(int64_t min_time) {
     for (SeriesRef ref = st == 0 ? kStripes : st; ref < end; ref += kStripes) {
       HeadSeries* s = Lookup(ref);
       if (s == nullptr) continue;
-      result.samples_removed += s->TruncateBefore(min_time, &chunks_dropped);
+      result.samples_removed += s->TruncateBefore(min_time, &chunks_dropped, options_.persistent);
       if (s->empty()) {
         dead.push_back(ref);
       } else {

@@ -72,6 +72,11 @@ struct HeadOptions {
   // (kErrSeriesLimitPerMetric); 0 = no limit. Checked only when a series is created, so
   // appends to existing series cost nothing. Replay is not limited.
   uint64_t max_series_per_metric = 0;
+  // Set by a Db, which persists the chunks (PersistChunks) and releases the sealed ones once
+  // stored. Gc then drops only chunks that hold no unpersisted sample: a late sample
+  // committed after a checkpoint, older than Gc's cut, stays in memory (hidden from head
+  // reads) until the next checkpoint stores it.
+  bool persistent = false;
   // Test hook: replaces Labels::Hash() for the series map (e.g. to force collisions).
   uint64_t (*label_hash)(const Labels&) = nullptr;
 };
@@ -119,11 +124,11 @@ class Head {
   // the usual order checks. Samples of unknown refs are skipped and counted.
   Status Replay(std::span<const NewSeries> series, std::span<const RefSample> samples);
 
-  // Drops samples older than min_time, then removes series left without samples from the
-  // map and the index. Later samples older than min_time are rejected as out of bounds.
-  // The removal step waits for open transactions to finish and holds new ones back (so a
-  // series an open transaction uses is never removed under it): never call Gc() from a
-  // thread that has an Appender with uncommitted samples.
+  // Drops samples older than min_time (with HeadOptions::persistent, only persisted ones),
+  // then removes series left without samples from the map and the index. Later samples older than
+  // min_time are rejected as out of bounds. The removal step waits for open transactions to finish
+  // and holds new ones back (so a series an open transaction uses is never removed under it): never
+  // call Gc() from a thread that has an Appender with uncommitted samples.
   GcResult Gc(int64_t min_time);
 
   // --- Persistence support (tsdb/db.h) ---------------------------------------------------

@@ -125,9 +125,12 @@ class HeadSeries {
   }
 
   // Drops the chunks that end before mint; returns how many samples were dropped and adds
-  // the number of chunks dropped to *chunks_dropped.
-  size_t TruncateBefore(int64_t mint, size_t* chunks_dropped) {
+  // the number of chunks dropped to *chunks_dropped. With only_persisted, a series whose
+  // persistence releases its sealed chunks once stored (a Db's head) drops nothing while it
+  // holds a sealed chunk or unpersisted samples in its open chunk.
+  size_t TruncateBefore(int64_t mint, size_t* chunks_dropped, bool only_persisted) {
     if (c_ == nullptr) return 0;
+    if (only_persisted && (!c_->sealed.empty() || open_dirty())) return 0;
     if (c_->open.max_time() < mint) {
       size_t n = num_samples();
       *chunks_dropped += num_chunks();
