@@ -240,7 +240,7 @@ class DbSeriesSet final : public SeriesSet {
   // The store iterator of this Select (one for all series: a RocksDB iterator costs far
   // more to create than to seek), renewed when the head released chunks since it was
   // opened (Head::ReleaseEpoch): call after copying from the head, before reading the store.
-  tsdb::StoredChunkIterator& StoreChunks(uint64_t ref, int64_t mint, int64_t maxt) {
+  tsdb::StoredChunkIterator& StoreChunks(uint64_t ref, int64_t maxt) {
     const uint64_t epoch = head_->ReleaseEpoch();
     if (!chunks_.has_value()) {
       chunks_.emplace(store_->Chunks(ref, mint_, maxt_));
@@ -248,14 +248,14 @@ class DbSeriesSet final : public SeriesSet {
       chunks_->Renew();
     }
     chunks_epoch_ = epoch;
-    chunks_->Reset(ref, mint, maxt);
+    chunks_->Reset(ref, mint_, maxt);
     return *chunks_;
   }
 
   // Appends to out the samples in [mint_, std::min(maxt, maxt_)] of the store's chunks of ref.
   Status LoadStored(const Group& g, uint64_t ref, int64_t maxt, std::vector<Sample>* out,
                     bool* sorted) {
-    tsdb::StoredChunkIterator& it = StoreChunks(ref, mint_, maxt);
+    tsdb::StoredChunkIterator& it = StoreChunks(ref, maxt);
     maxt = std::min(maxt, maxt_);
     while (it.Next()) {
       if (Status st = DecodeRocksDbOwnedChunk(it.bytes(), mint_, maxt, out, sorted); !st.ok()) {

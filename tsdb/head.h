@@ -148,7 +148,8 @@ class Head {
   // when the ref is not in the head. With first_time, also stores there where the head's
   // view of ref began at the copy, max(its oldest sample in memory, MinValidTime()), or
   // INT64_MAX when it holds none: every sample of ref before it is in the store (see
-  // ReleaseEpoch), every one from it on in [mint, maxt] was copied.
+  // ReleaseEpoch) or is a late one Gc kept hidden until the next checkpoint stores it
+  // (HeadOptions::persistent); every one from it on in [mint, maxt] was copied.
   bool CopySeriesSamples(SeriesRef ref, int64_t mint, int64_t maxt, std::vector<Sample>* out,
                          int64_t* first_time = nullptr) const;
   // Bumped before chunks leave memory (sealed chunks released after PersistChunks, samples
