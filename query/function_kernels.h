@@ -6,6 +6,7 @@
 // resets, NaN handling, bucket interpolation). Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -50,10 +51,11 @@ double ExtrapolateDelta(FPoint first, FPoint last, size_t count, double result, 
                         bool is_counter, bool is_rate);
 
 // ExtrapolateDelta for the windows of one series in turn, bit-identical to it, with fewer
-// divisions: those that depend only on the window length, or on the sampled time span and
-// point count (which regular scrapes repeat from window to window), are reused from the
-// previous call, and the counter's zero point is not computed where it cannot be nearer
-// than the window start. Not thread-safe; cheap to construct.
+// divisions: those that depend only on the window length, on the sampled time span and
+// point count, or on the gaps between the window's ends and its first and last points
+// (which regular scrapes repeat from window to window) are reused from the previous call,
+// and the counter's zero point is not computed where it cannot be nearer than the window
+// start. Not thread-safe; cheap to construct.
 class DeltaExtrapolator {
  public:
   double operator()(FPoint first, FPoint last, size_t count, double result, RangeWindow window,
@@ -63,6 +65,10 @@ class DeltaExtrapolator {
   int64_t span_ms_ = -1;  // last.t - first.t of the memo below
   size_t count_ = 0;
   double sampled_ = 0, avg_interval_ = 0, threshold_ = 0;
+  int64_t start_gap_ms_ = INT64_MIN, end_gap_ms_ = INT64_MIN;  // first.t - start, end - last.t
+  double to_start_ = 0, to_end_ = 0;                           // the same in seconds
+  bool scale_valid_ = false;  // scale_ holds the extrapolation factor of the gaps and span
+  double scale_ = 0;
   int64_t range_ms_ = -1;  // window.end_ms - window.start_ms of range_s_
   double range_s_ = 0;
 };

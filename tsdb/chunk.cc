@@ -497,6 +497,23 @@ bool ChunkIterator::Next() {
   return true;
 }
 
+void ChunkIterator::AppendUpTo(int64_t maxt, std::vector<andon::Sample>* out) {
+  if (xor_) {
+    do {
+      Sample s = xor_it_.At();
+      if (s.t_ms > maxt) return;
+      out->push_back(andon::Sample{s.t_ms, s.v});
+    } while (xor_it_.Next());
+    return;
+  }
+  const size_t need = out->size() + (total_ - read_) + 1;
+  if (need > out->capacity()) out->reserve(std::max(need, 2 * out->capacity()));
+  do {
+    if (ts_.t > maxt) return;
+    out->push_back(andon::Sample{ts_.t, v_});
+  } while (Next());
+}
+
 bool ChunkIterator::ReadChangedValue() {
   ValueState& s = vs_;
   if (s.decimal) {

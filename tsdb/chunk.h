@@ -26,10 +26,12 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "common/status.h"
 #include "tsdb/bit_stream.h"
 #include "tsdb/chunk_encoding.h"
+#include "tsdb/sample.h"
 #include "tsdb/xor_chunk.h"
 
 namespace andon::tsdb {
@@ -125,6 +127,9 @@ class ChunkIterator {
   // false if there is none or on corruption.
   bool Seek(int64_t t);
   Sample At() const { return xor_ ? xor_it_.At() : Sample{ts_.t, v_}; }
+  // Appends the current sample and the following ones up to maxt to out, as an At()/Next()
+  // loop would, and leaves the iterator past them. The current sample must be valid.
+  void AppendUpTo(int64_t maxt, std::vector<andon::Sample>* out);
   uint32_t num_samples() const { return xor_ ? xor_it_.num_samples() : total_; }
   const Status& status() const { return xor_ ? xor_it_.status() : status_; }
 

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <optional>
 #include <set>
@@ -13,6 +14,7 @@
 
 #include "common/logger.h"
 #include "tsdb/chunk.h"
+#include "tsdb/db_series_set.h"
 #include "tsdb/head_index.h"
 #include "tsdb/head_querier.h"
 
@@ -99,68 +101,7 @@ class Db::DbAppender final : public Appender {
 // ---------------------------------------------------------------------------------------
 // Read path
 
-namespace {
-
-// Iterates a shared, immutable sample vector.
-class SharedSamplesIterator final : public SeriesIterator {
- public:
-  explicit SharedSamplesIterator(std::shared_ptr<const std::vector<Sample>> s) : s_(std::move(s)) {}
-  bool Next() override {
-    if (pos_ != kBefore && pos_ >= s_->size()) return false;
-    ++pos_;
-    return pos_ < s_->size();
-  }
-  bool Seek(int64_t t) override {
-    if (pos_ == kBefore) pos_ = 0;
-    if (pos_ >= s_->size()) return false;
-    if ((*s_)[pos_].t >= t) return true;
-    auto it = std::lower_bound(s_->begin() + static_cast<std::ptrdiff_t>(pos_), s_->end(), t,
-                               [](const Sample& a, int64_t x) { return a.t < x; });
-    pos_ = static_cast<size_t>(it - s_->begin());
-    return pos_ < s_->size();
-  }
-  Sample At() const override { return (*s_)[pos_]; }
-  Status Err() const override { return Status::Ok(); }
-  bool ReadAll(std::vector<Sample>* out) override {
-    size_t from = pos_ == kBefore ? 0 : pos_ + 1;
-    if (from < s_->size()) {
-      out->insert(out->end(), s_->begin() + static_cast<std::ptrdiff_t>(from), s_->end());
-    }
-    pos_ = s_->size();
-    return true;
-  }
-
- private:
-  static constexpr size_t kBefore = static_cast<size_t>(-1);
-  std::shared_ptr<const std::vector<Sample>> s_;
-  size_t pos_ = kBefore;
-};
-
-// Appends the samples in [mint, maxt] of a chunk that lives in RocksDB's memory (memtable or
-// block cache). Kept apart so that the ThreadSanitizer suppression for the uninstrumented
-// librocksdb (whose memtable publishes entries through atomics TSan does not see) can name
-// exactly this function: tests/tsdb/tsan_rocksdb.supp.
-Status DecodeRocksDbOwnedChunk(std::string_view b, int64_t mint, int64_t maxt,
-                               std::vector<Sample>* out, bool* sorted) {
-  tsdb::ChunkIterator ci(std::span(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
-  if (!ci.Seek(mint)) return ci.status();
-  if (!out->empty() && ci.At().t_ms <= out->back().t) *sorted = false;
-  do {
-    tsdb::Sample s = ci.At();
-    if (s.t_ms > maxt) break;
-    out->push_back(Sample{s.t_ms, s.v});
-  } while (ci.Next());
-  return ci.status();
-}
-
-// One label set and the refs it had in the head and in the store.
-struct Group {
-  Labels labels;
-  std::vector<SeriesRef> head_refs;
-  std::vector<uint64_t> store_refs;
-};
-
-}  // namespace
+using tsdb::Group;
 
 class Db::DbQuerier final : public Querier {
  public:
@@ -187,151 +128,6 @@ class Db::DbQuerier final : public Querier {
   Db* db_;
   int64_t mint_, maxt_;
 };
-
-namespace {
-
-class DbSeriesSet final : public SeriesSet {
- public:
-  DbSeriesSet(const Head* head, const tsdb::RocksDbStore* store,
-              std::shared_ptr<const tsdb::Tombstones> tombstones, std::vector<Group> groups,
-              int64_t mint, int64_t maxt, Status err)
-      : head_(head),
-        store_(store),
-        tombstones_(std::move(tombstones)),
-        groups_(std::move(groups)),
-        mint_(mint),
-        maxt_(maxt),
-        err_(std::move(err)) {}
-
-  bool Next() override {
-    if (!err_.ok()) return false;
-    while (next_ < groups_.size()) {
-      const Group& g = groups_[next_++];
-      // Reuse the previous series' buffer unless an iterator handed out still reads it.
-      if (current_.samples_ == nullptr || current_.samples_.use_count() > 1) {
-        current_.samples_ = std::make_shared<std::vector<Sample>>();
-      }
-      std::vector<Sample>* samples = current_.samples_.get();
-      samples->clear();
-      if (Status st = Load(g, samples); !st.ok()) {
-        err_ = st;
-        return false;
-      }
-      if (samples->empty()) continue;
-      current_.labels_ = &g.labels;
-      return true;
-    }
-    chunks_.reset();  // unpin the store's files as soon as the set is read
-    return false;
-  }
-  const Series& At() const override { return current_; }
-  Status Err() const override { return err_; }
-
- private:
-  struct Current final : public Series {
-    const Labels& labels() const override { return *labels_; }
-    std::unique_ptr<SeriesIterator> Iterator() const override {
-      return std::make_unique<SharedSamplesIterator>(samples_);
-    }
-    const Labels* labels_ = nullptr;  // in groups_
-    std::shared_ptr<std::vector<Sample>> samples_;
-  };
-
-  // The store iterator of this Select (one for all series: a RocksDB iterator costs far
-  // more to create than to seek), renewed when the head released chunks since it was
-  // opened (Head::ReleaseEpoch): call after copying from the head, before reading the store.
-  tsdb::StoredChunkIterator& StoreChunks(uint64_t ref, int64_t maxt) {
-    const uint64_t epoch = head_->ReleaseEpoch();
-    if (!chunks_.has_value()) {
-      chunks_.emplace(store_->Chunks(ref, mint_, maxt_));
-    } else if (epoch != chunks_epoch_) {
-      chunks_->Renew();
-    }
-    chunks_epoch_ = epoch;
-    chunks_->Reset(ref, mint_, maxt);
-    return *chunks_;
-  }
-
-  // Appends to out the samples in [mint_, std::min(maxt, maxt_)] of the store's chunks of ref.
-  Status LoadStored(const Group& g, uint64_t ref, int64_t maxt, std::vector<Sample>* out,
-                    bool* sorted) {
-    tsdb::StoredChunkIterator& it = StoreChunks(ref, maxt);
-    maxt = std::min(maxt, maxt_);
-    while (it.Next()) {
-      if (Status st = DecodeRocksDbOwnedChunk(it.bytes(), mint_, maxt, out, sorted); !st.ok()) {
-        return st.WithContext(g.labels.ToString());
-      }
-    }
-    return it.status();
-  }
-
-  Status Load(const Group& g, std::vector<Sample>* out) {
-    bool sorted = true;
-    if (g.head_refs.size() == 1 && g.store_refs.size() == 1 && g.head_refs[0] == g.store_refs[0]) {
-      // The common case, one ref in both: the store up to where the head's view begins (the
-      // newest persisted chunks are in the head too and are not decoded twice), then the head.
-      int64_t head_from;
-      head_buf_.clear();
-      head_->CopySeriesSamples(g.head_refs[0], mint_, maxt_, &head_buf_, &head_from);
-      if (head_from > mint_) {
-        const int64_t store_maxt = head_from == kMinTime ? kMinTime : head_from - 1;
-        if (Status st = LoadStored(g, g.store_refs[0], store_maxt, out, &sorted); !st.ok()) {
-          return st;
-        }
-      }
-      if (!head_buf_.empty() && !out->empty() && head_buf_.front().t <= out->back().t) {
-        sorted = false;
-      }
-      out->insert(out->end(), head_buf_.begin(), head_buf_.end());
-    } else {
-      // Head first, then the store: a chunk the head released after the copy is in the
-      // store iterator (StoreChunks renews it when needed).
-      for (SeriesRef ref : g.head_refs) head_->CopySeriesSamples(ref, mint_, maxt_, out);
-      if (!g.head_refs.empty()) sorted = false;  // the store's chunks come after
-      for (uint64_t ref : g.store_refs) {
-        if (Status st = LoadStored(g, ref, maxt_, out, &sorted); !st.ok()) return st;
-      }
-      if (g.store_refs.size() > 1) sorted = false;
-    }
-    if (!sorted) {
-      std::stable_sort(out->begin(), out->end(),
-                       [](const Sample& a, const Sample& b) { return a.t < b.t; });
-      out->erase(std::unique(out->begin(), out->end(),
-                             [](const Sample& a, const Sample& b) { return a.t == b.t; }),
-                 out->end());
-    }
-    if (tombstones_ != nullptr && !tombstones_->empty()) RemoveDeleted(g, out);
-    return Status::Ok();
-  }
-
-  // A tombstone of any of the group's refs hides the label set's samples in its interval.
-  void RemoveDeleted(const Group& g, std::vector<Sample>* out) const {
-    deleted_.clear();
-    for (uint64_t ref : g.store_refs) {
-      auto it = tombstones_->find(ref);
-      if (it != tombstones_->end()) {
-        deleted_.insert(deleted_.end(), it->second.begin(), it->second.end());
-      }
-    }
-    if (deleted_.empty()) return;
-    std::erase_if(*out, [&](const Sample& s) { return InAny(deleted_, s.t); });
-  }
-
-  const Head* head_;
-  const tsdb::RocksDbStore* store_;
-  std::shared_ptr<const tsdb::Tombstones> tombstones_;  // null: none
-  mutable std::vector<tsdb::TimeInterval> deleted_;     // scratch for RemoveDeleted
-  std::vector<Sample> head_buf_;                        // scratch for Load
-  std::optional<tsdb::StoredChunkIterator> chunks_;     // see StoreChunks
-  uint64_t chunks_epoch_ = 0;
-  std::vector<Group> groups_;
-  int64_t mint_, maxt_;
-  Status err_;
-  size_t next_ = 0;
-  Current current_;
-};
-
-}  // namespace
 
 Result<std::vector<uint64_t>> Db::DbQuerier::StoreRefs(std::span<const LabelMatcher> matchers,
                                                        int64_t mint, int64_t maxt) const {
@@ -407,9 +203,10 @@ std::unique_ptr<SeriesSet> Db::DbQuerier::Select(std::span<const LabelMatcher> m
                                                  int64_t mint, int64_t maxt) {
   Result<std::vector<Group>> groups = Groups(matchers, mint, maxt);
   Status err = groups.status();
-  return std::make_unique<DbSeriesSet>(
+  return std::make_unique<tsdb::DbSeriesSet>(
       db_->head_.get(), db_->store_.get(), db_->CurrentTombstones(),
-      groups.ok() ? std::move(*groups) : std::vector<Group>(), mint, maxt, std::move(err));
+      groups.ok() ? std::move(*groups) : std::vector<Group>(), mint, maxt, std::move(err),
+      db_->read_pool_.get(), db_->read_threads_);
 }
 
 bool Db::DbQuerier::HeadOverlaps(int64_t mint, int64_t maxt) const {
@@ -500,6 +297,12 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOptions& op
     }
   }
   if (options.background) db->StartBackground();
+  db->read_threads_ = options.read_threads >= 0
+                          ? options.read_threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) - 1;
+  if (db->read_threads_ > 0) {
+    db->read_pool_ = std::make_unique<boost::asio::thread_pool>(db->read_threads_);
+  }
   return db;
 }
 
@@ -931,6 +734,7 @@ Status Db::Close() {
     std::unique_lock lock(commit_mu_);  // OnWriteError() reads bg_ under it, shared
     bg_.reset();
   }
+  if (read_pool_ != nullptr) read_pool_->join();  // no Querier is left (see the contract)
   UnregisterMetrics();
   Status st = Status::Ok();
   if (write_failed_.load()) st = store_->Resume();

@@ -22,7 +22,8 @@
 //
 // Reads: a Querier merges, per label set, the head's chunks and the store's chunks (a
 // series may have several refs over its life, e.g. after head GC), deduplicating equal
-// timestamps where a persisted snapshot and the head overlap.
+// timestamps where a persisted snapshot and the head overlap. A Select's series are
+// decoded ahead of its reader on a pool of read_threads threads (tsdb/db_series_set.h).
 //
 // Background (one thread running an Asio io_context): every checkpoint_interval a
 // checkpoint, then head GC of series idle for head_keep_ms, retention by time and size
@@ -59,7 +60,8 @@
 
 namespace boost::asio {
 class io_context;
-}
+class thread_pool;
+}  // namespace boost::asio
 
 namespace andon {
 
@@ -87,6 +89,9 @@ struct DbOptions {
   uint64_t max_series_per_metric = 0;
   // Registers the andon_tsdb_* metrics here when set (unregistered in Close()). Not owned.
   MetricsRegistry* metrics = nullptr;
+  // Threads that decode a Select's series ahead of its reader (which decodes too), shared
+  // by all queries; -1: one per hardware thread but one, 0: the reader decodes alone.
+  int read_threads = -1;
 };
 
 struct DbStats {
@@ -220,6 +225,8 @@ class Db {
 
   struct Background;
   std::unique_ptr<Background> bg_;
+  std::unique_ptr<boost::asio::thread_pool> read_pool_;  // null: read_threads == 0
+  int read_threads_ = 0;
 };
 
 }  // namespace andon

@@ -205,12 +205,7 @@ class HeadSeries {
   static void CopyChunk(std::span<const uint8_t> bytes, int64_t mint, int64_t maxt,
                         std::vector<Sample>* out) {
     tsdb::ChunkIterator it(bytes);
-    if (!it.Seek(mint)) return;
-    do {
-      tsdb::Sample s = it.At();
-      if (s.t_ms > maxt) break;
-      out->push_back(Sample{s.t_ms, s.v});
-    } while (it.Next());
+    if (it.Seek(mint)) it.AppendUpTo(maxt, out);
   }
 
   void Seal() {

@@ -1,5 +1,6 @@
 #include "web/query_json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -20,33 +21,73 @@ void AppendMetric(std::string& out, const Labels& metric) {
   out += '}';
 }
 
-// Vector and matrix points: Prometheus's jsonutil.MarshalTimestamp writes a fraction as
-// exactly three digits ("1.500"), unlike the plain float of scalars and strings ("1.5").
-void AppendPointTimestamp(std::string& out, int64_t ms) {
-  uint64_t abs = static_cast<uint64_t>(ms);
-  if (ms < 0) {
-    out += '-';
-    abs = uint64_t{0} - abs;  // unsigned arithmetic keeps INT64_MIN well defined
+// Longest WriteSampleValue output: a sign, 17 digits, up to 308 zeros before the point.
+constexpr size_t kMaxValueChars = 330;
+
+// Writes what AppendSampleValue appends; returns the end.
+char* WriteSampleValue(char* p, double v) {
+  if (std::isnan(v)) return std::copy_n("NaN", 3, p);
+  if (std::isinf(v)) return std::copy_n(v > 0 ? "+Inf" : "-Inf", 4, p);
+  // Go prints the shortest round-trip digits, padded with zeros to fixed notation
+  // (2^70 is "1180591620717411300000"); to_chars(fixed) would print the exact value.
+  // So take the shortest digits from the scientific form and place the point by hand.
+  char sci[40];
+  auto [end, ec] = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+  if (ec != std::errc()) return p;
+  const char* q = sci;
+  if (*q == '-') *p++ = *q++;
+  char digits[24];
+  int n = 0;
+  for (; q < end && *q != 'e'; ++q) {
+    if (*q != '.') digits[n++] = *q;
   }
-  out += std::to_string(abs / 1000);
-  unsigned frac = static_cast<unsigned>(abs % 1000);
-  if (frac == 0) return;
-  const char digits[4] = {'.', static_cast<char>('0' + frac / 100),
-                          static_cast<char>('0' + frac / 10 % 10),
-                          static_cast<char>('0' + frac % 10)};
-  out.append(digits, 4);
+  int exp = 0;
+  std::from_chars(q + 1 + (q[1] == '+'), end, exp);  // "e+21" / "e-07"
+  const int point = exp + 1;                         // digits before the decimal point
+  if (point <= 0) {
+    p = std::copy_n("0.", 2, p);
+    p = std::fill_n(p, -point, '0');
+    return std::copy_n(digits, n, p);
+  }
+  if (point >= n) {
+    p = std::copy_n(digits, n, p);
+    return std::fill_n(p, point - n, '0');
+  }
+  p = std::copy_n(digits, point, p);
+  *p++ = '.';
+  return std::copy_n(digits + point, n - point, p);
 }
 
-void AppendPoint(std::string& out, int64_t t, double v, bool fixed_fraction) {
-  out += '[';
-  if (fixed_fraction) {
-    AppendPointTimestamp(out, t);
-  } else {
-    AppendTimestamp(out, t);
+// Vector and matrix points: Prometheus's jsonutil.MarshalTimestamp writes a fraction as
+// exactly three digits ("1.500"), unlike the plain float of scalars and strings ("1.5").
+char* WritePointTimestamp(char* p, int64_t ms) {
+  uint64_t abs = static_cast<uint64_t>(ms);
+  if (ms < 0) {
+    *p++ = '-';
+    abs = uint64_t{0} - abs;  // unsigned arithmetic keeps INT64_MIN well defined
   }
-  out += ",\"";
-  AppendSampleValue(out, v);
-  out += "\"]";
+  p = std::to_chars(p, p + 20, abs / 1000).ptr;
+  const unsigned frac = static_cast<unsigned>(abs % 1000);
+  if (frac == 0) return p;
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + frac / 100);
+  *p++ = static_cast<char>('0' + frac / 10 % 10);
+  *p++ = static_cast<char>('0' + frac % 10);
+  return p;
+}
+
+// [t,"v"] of a vector or matrix point, formatted in one buffer and appended at once.
+void AppendPoint(std::string& out, int64_t t, double v) {
+  char buf[32 + kMaxValueChars];
+  char* p = buf;
+  *p++ = '[';
+  p = WritePointTimestamp(p, t);
+  *p++ = ',';
+  *p++ = '"';
+  p = WriteSampleValue(p, v);
+  *p++ = '"';
+  *p++ = ']';
+  out.append(buf, static_cast<size_t>(p - buf));
 }
 
 }  // namespace
@@ -114,40 +155,8 @@ void AppendJsonString(std::string& out, std::string_view s) {
 }
 
 void AppendSampleValue(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-  } else if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-  } else {
-    // Go prints the shortest round-trip digits, padded with zeros to fixed notation
-    // (2^70 is "1180591620717411300000"); to_chars(fixed) would print the exact value.
-    // So take the shortest digits from the scientific form and place the point by hand.
-    char sci[40];
-    auto [end, ec] = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
-    if (ec != std::errc()) return;
-    const char* p = sci;
-    if (*p == '-') out += *p++;
-    char digits[24];
-    int n = 0;
-    for (; p < end && *p != 'e'; ++p) {
-      if (*p != '.') digits[n++] = *p;
-    }
-    int exp = 0;
-    std::from_chars(p + 1 + (p[1] == '+'), end, exp);  // "e+21" / "e-07"
-    int point = exp + 1;                               // digits before the decimal point
-    if (point <= 0) {
-      out += "0.";
-      out.append(static_cast<size_t>(-point), '0');
-      out.append(digits, static_cast<size_t>(n));
-    } else if (point >= n) {
-      out.append(digits, static_cast<size_t>(n));
-      out.append(static_cast<size_t>(point - n), '0');
-    } else {
-      out.append(digits, static_cast<size_t>(point));
-      out += '.';
-      out.append(digits + point, static_cast<size_t>(n - point));
-    }
-  }
+  char buf[kMaxValueChars];
+  out.append(buf, static_cast<size_t>(WriteSampleValue(buf, v) - buf));
 }
 
 void AppendTimestamp(std::string& out, int64_t ms) {
@@ -175,8 +184,11 @@ void AppendQueryData(std::string& out, const query::Value& value) {
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, query::Scalar>) {
-          out += R"({"resultType":"scalar","result":)";
-          AppendPoint(out, v.t, v.v, false);
+          out += R"({"resultType":"scalar","result":[)";
+          AppendTimestamp(out, v.t);
+          out += ",\"";
+          AppendSampleValue(out, v.v);
+          out += "\"]";
         } else if constexpr (std::is_same_v<T, query::String>) {
           out += R"({"resultType":"string","result":[)";
           AppendTimestamp(out, v.t);
@@ -190,11 +202,16 @@ void AppendQueryData(std::string& out, const query::Value& value) {
             out += R"({"metric":)";
             AppendMetric(out, v[i].metric);
             out += R"(,"value":)";
-            AppendPoint(out, v[i].t, v[i].v, true);
+            AppendPoint(out, v[i].t, v[i].v);
             out += '}';
           }
           out += ']';
         } else {
+          // About 24 bytes a point ([1700000000,"0.123456"],): one allocation, not a doubling
+          // series of copies.
+          size_t points = 0;
+          for (const auto& series : v) points += series.points.size();
+          out.reserve(out.size() + points * 24 + v.size() * 128);
           out += R"({"resultType":"matrix","result":[)";
           for (size_t i = 0; i < v.size(); ++i) {
             if (i != 0) out += ',';
@@ -203,7 +220,7 @@ void AppendQueryData(std::string& out, const query::Value& value) {
             out += R"(,"values":[)";
             for (size_t k = 0; k < v[i].points.size(); ++k) {
               if (k != 0) out += ',';
-              AppendPoint(out, v[i].points[k].t, v[i].points[k].v, true);
+              AppendPoint(out, v[i].points[k].t, v[i].points[k].v);
             }
             out += "]}";
           }

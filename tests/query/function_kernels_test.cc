@@ -59,20 +59,27 @@ double Elem(FunctionId id, double v, std::vector<double> args = {}) {
 }
 
 // The memoizing extrapolator returns ExtrapolateDelta's bits on windows sliding over
-// regular and irregular samples, counters near their zero point (first value about twice
-// the increase), and rate/increase/delta alike.
+// regular and irregular samples (half of the windows keep the previous one's gaps to their
+// first and last points, as aligned scrapes do), counters near their zero point (first
+// value about twice the increase), and rate/increase/delta alike.
 TEST(RangeKernelTest, DeltaExtrapolatorIsBitIdenticalToExtrapolateDelta) {
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<double> unit(0, 1);
   DeltaExtrapolator ex;
   int compared = 0;
+  int64_t start_gap = 0, end_gap = 0;
   for (int i = 0; i < 200000; ++i) {
     const int64_t step = rng() % 4 == 0 ? 1 + static_cast<int64_t>(rng() % 30000) : 15000;
     const size_t count = 2 + rng() % 40;
     const int64_t start = static_cast<int64_t>(rng() % 100000);
-    const int64_t first_t = start + static_cast<int64_t>(rng() % 60000);
+    const bool same_gaps = i > 0 && rng() % 2 == 0;
+    if (!same_gaps) {
+      start_gap = static_cast<int64_t>(rng() % 60000);
+      end_gap = static_cast<int64_t>(rng() % 60000);
+    }
+    const int64_t first_t = start + start_gap;
     const int64_t last_t = first_t + step * static_cast<int64_t>(count - 1);
-    const int64_t end = last_t + static_cast<int64_t>(rng() % 60000);
+    const int64_t end = last_t + end_gap;
     const double result = rng() % 8 == 0 ? -unit(rng) : unit(rng) * 100;
     // First values from far above to below twice the result, and zero.
     const double first_v = rng() % 10 == 0 ? 0 : result * (0.5 + 3 * unit(rng));
