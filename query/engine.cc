@@ -607,6 +607,13 @@ class Evaluator {
     std::unordered_set<uint64_t> seen;
     std::vector<double> out(g.n);
     DeltaExtrapolator extrapolate;
+    // Hands a series' values to the sink when it has any.
+    auto emit = [&](const Labels& l, bool any) {
+      if (!any) return;
+      Labels ol = keep_name ? l : DropName(l);
+      if (!seen.insert(ol.Hash()).second) Fail(kDuplicateLabelset);
+      sink(ol, out);
+    };
     ForEachRangeSeries(
         *c.args[marg], g, [&](const Labels& l, std::span<const FPoint> pts, const Windows& w) {
           if (pts.empty()) return;
@@ -623,6 +630,31 @@ class Evaluator {
               if (pts[j].v < pts[j - 1].v) ++r;
               resets_[j] = r;
             }
+          }
+          if (counter_fast && !w.pinned) {
+            // rate and increase over sliding windows: the loop below without its scalar
+            // arguments and pinned-window memo.
+            for (int64_t k = 0; k < g.n; ++k) {
+              const int64_t wend = g.T(k) - w.offset;
+              const int64_t wstart = wend - w.range;
+              while (hi < n && pts[hi].t <= wend) ++hi;
+              while (lo < hi && pts[lo].t < wstart) ++lo;
+              double v = kAbsent;
+              if (hi - lo >= 2 && resets_[hi - 1] == resets_[lo]) {
+                v = extrapolate(pts[lo], pts[hi - 1], hi - lo, pts[hi - 1].v - pts[lo].v,
+                                RangeWindow{wstart, wend}, /*is_counter=*/true, is_rate);
+                any = true;
+              } else if (hi > lo) {
+                auto r = EvalRangeKernel(id, pts.subspan(lo, hi - lo), RangeWindow{wstart, wend},
+                                         std::span<const double>());
+                if (r.has_value()) {
+                  v = *r;
+                  any = true;
+                }
+              }
+              out[k] = v;
+            }
+            return emit(l, any);
           }
           double prev = kAbsent;
           bool have_prev = false;
@@ -663,10 +695,7 @@ class Evaluator {
             have_prev = true;
             std::memcpy(prev_args, args, sizeof(args));
           }
-          if (!any) return;
-          Labels ol = keep_name ? l : DropName(l);
-          if (!seen.insert(ol.Hash()).second) Fail(kDuplicateLabelset);
-          sink(ol, out);
+          emit(l, any);
         });
   }
 

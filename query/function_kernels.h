@@ -58,6 +58,7 @@ double ExtrapolateDelta(FPoint first, FPoint last, size_t count, double result, 
 // start. Not thread-safe; cheap to construct.
 class DeltaExtrapolator {
  public:
+  // Inline: called once per step and series in the evaluator's innermost loop.
   double operator()(FPoint first, FPoint last, size_t count, double result, RangeWindow window,
                     bool is_counter, bool is_rate);
 
@@ -72,6 +73,68 @@ class DeltaExtrapolator {
   int64_t range_ms_ = -1;  // window.end_ms - window.start_ms of range_s_
   double range_s_ = 0;
 };
+
+inline double DeltaExtrapolator::operator()(FPoint first, FPoint last, size_t count, double result,
+                                            RangeWindow window, bool is_counter, bool is_rate) {
+  // The same operations on the same operands as ExtrapolateDelta, some of them remembered.
+  const int64_t span_ms = last.t - first.t;
+  if (span_ms != span_ms_ || count != count_) {
+    span_ms_ = span_ms;
+    count_ = count;
+    sampled_ = static_cast<double>(span_ms) / 1000;
+    avg_interval_ = sampled_ / static_cast<double>(count - 1);
+    threshold_ = avg_interval_ * 1.1;
+    scale_valid_ = false;
+  }
+  const int64_t start_gap_ms = first.t - window.start_ms;
+  const int64_t end_gap_ms = window.end_ms - last.t;
+  if (start_gap_ms != start_gap_ms_) {
+    start_gap_ms_ = start_gap_ms;
+    to_start_ = static_cast<double>(start_gap_ms) / 1000;
+    scale_valid_ = false;
+  }
+  if (end_gap_ms != end_gap_ms_) {
+    end_gap_ms_ = end_gap_ms;
+    to_end_ = static_cast<double>(end_gap_ms) / 1000;
+    scale_valid_ = false;
+  }
+  const double sampled = sampled_;
+  double to_start = to_start_;
+  bool to_zero_nearer = false;
+  // With first.v >= 2 * result, first.v / result rounds to >= 2 and the zero point to
+  // >= 2 * sampled (rounding is monotonic): it cannot replace a start no further than that.
+  if (is_counter && result > 0 && first.v >= 0 &&
+      !(first.v >= 2 * result && 2 * sampled >= to_start)) {
+    double to_zero = sampled * (first.v / result);
+    if (to_zero < to_start) {
+      to_start = to_zero;
+      to_zero_nearer = true;
+    }
+  }
+  double scale;
+  if (scale_valid_ && !to_zero_nearer) {
+    scale = scale_;
+  } else {
+    double interval = sampled;
+    interval += to_start < threshold_ ? to_start : avg_interval_ / 2;
+    interval += to_end_ < threshold_ ? to_end_ : avg_interval_ / 2;
+    scale = interval / sampled;
+    if (!to_zero_nearer) {
+      scale_ = scale;
+      scale_valid_ = true;
+    }
+  }
+  result = result * scale;
+  if (is_rate) {
+    const int64_t range_ms = window.end_ms - window.start_ms;
+    if (range_ms != range_ms_) {
+      range_ms_ = range_ms;
+      range_s_ = static_cast<double>(range_ms) / 1000;
+    }
+    result /= range_s_;
+  }
+  return result;
+}
 
 // True for the functions applied to each sample's value on its own: abs, ceil, floor, exp,
 // ln, log2, log10, sqrt, sgn, round, clamp, clamp_min, clamp_max, the trig functions, deg,
