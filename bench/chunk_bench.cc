@@ -173,6 +173,24 @@ void BM_DecodeGorilla(benchmark::State& state) {
 }
 void BM_DecodeAndon(benchmark::State& state) { BM_Decode<ChunkAppender, ChunkIterator>(state); }
 
+// The query path: every chunk appended to a reused sample vector (ChunkIterator::AppendUpTo).
+void BM_DecodeAndonAppend(benchmark::State& state) {
+  const auto& data = Data();
+  auto chunks = EncodeAll<ChunkAppender>(data, static_cast<uint32_t>(state.range(0)));
+  size_t samples = TotalSamples(data);
+  std::vector<andon::Sample> out;
+  for (auto _ : state) {
+    for (const auto& c : chunks) {
+      out.clear();
+      ChunkIterator it(c);
+      if (it.Next()) it.AppendUpTo(std::numeric_limits<int64_t>::max(), &out);
+      if (!it.status().ok()) std::abort();
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * samples));
+}
+
 BENCHMARK(BM_EncodeGorilla)
     ->Arg(kPrometheusChunkSamples)
     ->Arg(tsdb::kMaxSamplesPerChunk)
@@ -180,6 +198,7 @@ BENCHMARK(BM_EncodeGorilla)
 BENCHMARK(BM_EncodeAndon)->Arg(tsdb::kMaxSamplesPerChunk)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeGorilla)->Arg(kPrometheusChunkSamples)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeAndon)->Arg(tsdb::kMaxSamplesPerChunk)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DecodeAndonAppend)->Arg(tsdb::kMaxSamplesPerChunk)->Unit(benchmark::kMillisecond);
 
 // Per metric family and per chunk size, printed once (ANDON_CHUNK_BENCH_REPORT=1).
 void PrintReport() {

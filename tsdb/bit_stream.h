@@ -94,6 +94,16 @@ class BitReader {
     return ReadUnarySlow(max);
   }
 
+  // The next bits, left-aligned, when at least 57 of them can be read at once (then any
+  // Skip(n <= 57) stays inside the data); false otherwise (use the reads above).
+  bool Peek57(uint64_t* bits) const {
+    if ((pos_ >> 3) + 8 > data_.size()) return false;
+    *bits = Load64(pos_ >> 3) << (pos_ & 7);
+    return true;
+  }
+  // Consumes n bits a successful Peek57 showed (n <= 57).
+  void Skip(int n) { pos_ += static_cast<size_t>(n); }
+
   bool ok() const { return !error_; }
   void SetError() { error_ = true; }
   size_t position() const { return pos_; }

@@ -482,6 +482,10 @@ bool ChunkIterator::Fail(const char* what) {
 
 bool ChunkIterator::Next() {
   if (xor_) return xor_it_.Next();
+  return NextAndon();
+}
+
+[[gnu::always_inline]] inline bool ChunkIterator::NextAndon() {
   if (done_) return false;
   if (read_ >= total_) {
     if (r_.bits_left() >= 8) return Fail("trailing bytes");
@@ -511,15 +515,30 @@ void ChunkIterator::AppendUpTo(int64_t maxt, std::vector<andon::Sample>* out) {
   do {
     if (ts_.t > maxt) return;
     out->push_back(andon::Sample{ts_.t, v_});
-  } while (Next());
+  } while (NextAndon());
 }
 
 bool ChunkIterator::ReadChangedValue() {
   ValueState& s = vs_;
   if (s.decimal) {
     int r = RiceParam(s);
-    int ones = r_.ReadUnary(kMaxQuotient);
     uint64_t u;
+    uint64_t peek;
+    // The common code in one read: the quotient's ones, its 0 and r remainder bits.
+    if (r_.Peek57(&peek)) {
+      const int q = std::countl_one(peek);
+      if (q < kMaxQuotient && q + 1 + r <= 57) {
+        u = static_cast<uint64_t>(q) << r;
+        if (r > 0) u |= (peek << (q + 1)) >> (64 - r);
+        r_.Skip(q + 1 + r);
+        uint64_t d = Prediction(s) + static_cast<uint64_t>(UnZigZag(u));
+        UpdateRice(s, u);
+        UpdateDecimal(s, s.m + d, d);
+        s.bits = std::bit_cast<uint64_t>(ScaledToDouble(s.scale, s.m));
+        return true;
+      }
+    }
+    int ones = r_.ReadUnary(kMaxQuotient);
     if (ones < kMaxQuotient) {
       u = (static_cast<uint64_t>(ones) << r) | r_.ReadBits(r);
     } else {

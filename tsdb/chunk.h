@@ -135,6 +135,7 @@ class ChunkIterator {
 
  private:
   bool Fail(const char* what);
+  bool NextAndon();  // Next() of a kAndon chunk
   bool ReadTime();
   bool ReadValue();
   bool ReadChangedValue();

@@ -470,6 +470,36 @@ TEST(BitStreamTest, WritesAndReadsEveryWidthAndPatchesInPlace) {
   EXPECT_FALSE(full.ok());
 }
 
+// Peek57 shows the next bits left-aligned wherever 8 bytes can be loaded, and Skip consumes
+// what ReadBits would; near the end Peek57 declines, so no read passes the data.
+TEST(BitStreamTest, Peek57ShowsTheNextBitsAndDeclinesNearTheEnd) {
+  BitWriter w;
+  std::mt19937_64 rng(11);
+  std::vector<std::pair<uint64_t, int>> written;
+  for (int i = 0; i < 2000; ++i) {
+    int n = 1 + static_cast<int>(rng() % 57);
+    uint64_t v = rng() & ((uint64_t{1} << n) - 1);
+    w.WriteBits(v, n);
+    written.emplace_back(v, n);
+  }
+  BitReader r(w.bytes());
+  int peeked = 0;
+  for (auto [v, n] : written) {
+    uint64_t bits;
+    if (r.Peek57(&bits)) {
+      ++peeked;
+      ASSERT_EQ(bits >> (64 - n), v);
+      r.Skip(n);
+    } else {
+      ASSERT_LT(r.bits_left(), 64u);
+      ASSERT_EQ(r.ReadBits(n), v);
+    }
+  }
+  EXPECT_TRUE(r.ok());
+  EXPECT_GT(peeked, 1900);
+  EXPECT_LT(r.bits_left(), 8u);
+}
+
 // Every (offset, width) pair, over random backgrounds: PatchBits must change exactly the
 // field's bits, as the bit-at-a-time definition does.
 TEST(BitStreamTest, PatchBitsChangesExactlyTheFieldAtEveryOffsetAndWidth) {
