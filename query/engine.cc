@@ -462,12 +462,16 @@ class Evaluator {
     return querier_.Select(ms, mint, maxt);
   }
 
-  void Decode(const Series& s, std::vector<Sample>& buf) {
-    buf.clear();
-    auto it = s.Iterator();
-    it->ReadAll(&buf);
-    Status st = it->Err();
+  // The series' samples: a view of the iterator's when it holds them (it_ keeps it alive;
+  // reset it when done, so that the set can reuse the buffer), else read into buf_.
+  std::span<const Sample> Decode(const Series& s) {
+    it_ = s.Iterator();
+    if (std::optional<std::span<const Sample>> held = it_->TakeAll()) return *held;
+    buf_.clear();
+    it_->ReadAll(&buf_);
+    Status st = it_->Err();
     if (!st.ok()) throw EvalError{QueryErrorKind::kInternal, st.message()};
+    return buf_;
   }
 
   // Instant selector: the newest sample in [ref - lookback, ref], none if it is a
@@ -483,16 +487,16 @@ class Evaluator {
     while (set->Next()) {
       Check();
       const Series& s = set->At();
-      Decode(s, buf_);
-      const int64_t loaded = static_cast<int64_t>(buf_.size());
+      const std::span<const Sample> samples = Decode(s);
+      const int64_t loaded = static_cast<int64_t>(samples.size());
       Account(loaded);
       bool any = false;
       size_t i = 0;
-      const size_t n = buf_.size();
+      const size_t n = samples.size();
       auto value_at = [&](int64_t ref) {
-        while (i < n && buf_[i].t <= ref) ++i;
+        while (i < n && samples[i].t <= ref) ++i;
         if (i == 0) return kAbsent;
-        const Sample& sm = buf_[i - 1];
+        const Sample& sm = samples[i - 1];
         if (sm.t < ref - lookback || IsStaleNaN(sm.v)) return kAbsent;
         any = true;
         return timestamps ? static_cast<double>(sm.t) / 1000.0 : sm.v;
@@ -502,6 +506,7 @@ class Evaluator {
       } else {
         for (int64_t k = 0; k < g.n; ++k) out[k] = value_at(g.T(k) - vs.offset_ms);
       }
+      it_.reset();  // the set may reuse the samples' buffer once nothing reads it
       Release(loaded);
       if (any) sink(s.labels(), out);
     }
@@ -529,10 +534,10 @@ class Evaluator {
         Check();
         const Series& s = set->At();
         pts_.clear();
-        Decode(s, buf_);
-        for (const Sample& sm : buf_) {
+        for (const Sample& sm : Decode(s)) {
           if (!IsStaleNaN(sm.v)) pts_.push_back(FPoint{sm.t, sm.v});
         }
+        it_.reset();
         const int64_t loaded = static_cast<int64_t>(pts_.size());
         Account(loaded);
         fn(s.labels(), std::span<const FPoint>(pts_), w);
@@ -1447,7 +1452,8 @@ class Evaluator {
   std::chrono::steady_clock::time_point deadline_;
   uint64_t checks_ = 0;
   int64_t samples_ = 0;
-  std::vector<Sample> buf_;
+  std::vector<Sample> buf_;             // see Decode
+  std::unique_ptr<SeriesIterator> it_;  // see Decode
   std::vector<FPoint> pts_;
   std::vector<uint32_t> resets_;
 };

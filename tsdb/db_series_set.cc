@@ -46,6 +46,11 @@ class SharedSamplesIterator final : public SeriesIterator {
     pos_ = s_->size();
     return true;
   }
+  std::optional<std::span<const andon::Sample>> TakeAll() override {
+    size_t from = pos_ == kBefore ? 0 : std::min(pos_ + 1, s_->size());
+    pos_ = s_->size();
+    return std::span<const andon::Sample>(*s_).subspan(from);
+  }
 
  private:
   static constexpr size_t kBefore = static_cast<size_t>(-1);

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,10 @@ class SeriesIterator {
     while (Next()) out->push_back(At());
     return Err().ok();
   }
+  // Zero-copy batch read, for iterators that hold their samples decoded in memory: every
+  // sample Next() would still return, viewable while the iterator lives, and the iterator
+  // exhausted. nullopt, with nothing consumed, from other iterators (use ReadAll).
+  virtual std::optional<std::span<const Sample>> TakeAll() { return std::nullopt; }
 };
 
 class Series {

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,19 @@ inline Dump ReadAll(Db& db, std::vector<LabelMatcher> ms, int64_t mint = kMin,
     Bits bb;
     for (const Sample& s : batch) bb.emplace_back(s.t, std::bit_cast<uint64_t>(s.v));
     EXPECT_EQ(bb, b) << set->At().labels().ToString();
+    // So does the zero-copy read, from the start and after the first sample.
+    for (int skip : {0, 1}) {
+      auto it2 = set->At().Iterator();
+      if (skip == 1) EXPECT_TRUE(it2->Next());
+      std::optional<std::span<const Sample>> held = it2->TakeAll();
+      EXPECT_TRUE(held.has_value());  // a Db's series are held decoded
+      Bits bt;
+      for (const Sample& s : held.value_or(std::span<const Sample>())) {
+        bt.emplace_back(s.t, std::bit_cast<uint64_t>(s.v));
+      }
+      EXPECT_EQ(bt, Bits(b.begin() + skip, b.end())) << set->At().labels().ToString();
+      EXPECT_FALSE(it2->Next());
+    }
   }
   EXPECT_TRUE(set->Err().ok()) << set->Err().message();
   return out;
