@@ -167,6 +167,7 @@ struct DbSeriesSet::ReadAhead {
   struct Batch {
     size_t begin = 0, end = 0;  // groups [begin, end)
     bool ready = false;
+    size_t samples = 0;  // once ready
     Status status;
     // One per group. The reader drops a vector an iterator still holds before the batch
     // is reused, so the filler owns every vector it writes.
@@ -188,11 +189,12 @@ struct DbSeriesSet::ReadAhead {
   GroupLoader NewLoader() const { return GroupLoader(head, store, tombstones.get(), mint, maxt); }
 
   // Under mu: claims the next groups into the ring's next batch; its index, or none when the
-  // ring is full or every group is claimed. The batch's size aims at kReadAheadBatchSamples
-  // from the samples per group loaded so far.
+  // ring is full, holds kReadAheadMaxSamples already, or every group is claimed. The batch's
+  // size aims at kReadAheadBatchSamples from the samples per group loaded so far.
   std::optional<size_t> Claim() {
     if (stop || claimed == groups.size() || count == ring.size()) return std::nullopt;
-    size_t n = 4;
+    if (count > 0 && held_samples >= kReadAheadMaxSamples) return std::nullopt;
+    size_t n = 1;
     if (loaded_groups > 0) {
       const size_t per_group = std::max<size_t>(1, loaded_samples / loaded_groups);
       n = std::clamp<size_t>(kReadAheadBatchSamples / per_group, 1, kMaxBatchGroups);
@@ -226,6 +228,8 @@ struct DbSeriesSet::ReadAhead {
     b.ready = true;
     loaded_groups += b.end - b.begin;
     loaded_samples += samples;
+    b.samples = samples;
+    held_samples += samples;
     cv.notify_all();
   }
 
@@ -275,8 +279,9 @@ struct DbSeriesSet::ReadAhead {
   bool reading = false;         // the reader is in the front batch
   size_t claimed = 0;           // groups [0, claimed) are in batches
   size_t loaded_groups = 0, loaded_samples = 0;
-  int queued = 0;   // tasks posted and not started
-  int running = 0;  // tasks started and not finished
+  size_t held_samples = 0;  // in the ring's loaded batches
+  int queued = 0;           // tasks posted and not started
+  int running = 0;          // tasks started and not finished
   bool stop = false;
   std::vector<std::unique_ptr<GroupLoader>> idle_loaders;  // of finished tasks
 };
@@ -351,6 +356,7 @@ bool DbSeriesSet::NextLoaded() {
         if (v.use_count() > 1) v.reset();  // an iterator handed out still reads it
       }
       std::lock_guard lock(a.mu);
+      a.held_samples -= b.samples;
       a.front = (a.front + 1) % a.ring.size();
       --a.count;
       a.reading = false;

@@ -7,9 +7,10 @@
 // set loads groups ahead of its reader in batches on the pool's threads, so a query's
 // decoding runs in parallel with its evaluation and with itself: up to kReadAheadBatches
 // batches of about kReadAheadBatchSamples samples each (a batch holds at least one group and
-// at most kMaxBatchGroups). The reader decodes a batch itself when no pool thread has taken
-// it yet, so a busy or stopped pool delays nothing. Output is identical with and without a
-// pool: same series, same samples, same order.
+// at most kMaxBatchGroups), and no new batch while those loaded hold kReadAheadMaxSamples
+// (16 MiB of samples). The reader decodes a batch itself when none is loaded or being
+// loaded for it, so a busy or stopped pool delays nothing. Output is identical with and
+// without a pool: same series, same samples, same order.
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
@@ -65,6 +66,7 @@ class GroupLoader {
 inline constexpr size_t kReadAheadBatches = 8;
 inline constexpr size_t kReadAheadBatchSamples = 16 * 1024;
 inline constexpr size_t kMaxBatchGroups = 64;
+inline constexpr size_t kReadAheadMaxSamples = 1024 * 1024;
 
 // A forward-only set over groups (sorted by labels), loaded ahead by up to `pool_threads`
 // tasks on `pool`; without a pool, every group is loaded by the reader on Next(). Not
