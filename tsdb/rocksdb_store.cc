@@ -492,8 +492,10 @@ void StoredChunkIterator::Reset(uint64_t ref, int64_t mint, int64_t maxt) {
 }
 
 void StoredChunkIterator::Renew() {
+  // Total order: a Seek skips the prefix bloom filters. The series' postings put it in the
+  // partition already, so they would answer "maybe" anyway; Next() checks the prefix itself.
   rocksdb::ReadOptions ro;
-  ro.prefix_same_as_start = true;
+  ro.total_order_seek = true;
   it_.reset();  // unpin the old view before taking the new one
   it_.reset(store_->db_->NewIterator(ro, store_->chunks_));
   partitions_ = store_->PartitionsOverlapping(created_mint_, created_maxt_);
