@@ -21,8 +21,9 @@ void AppendMetric(std::string& out, const Labels& metric) {
   out += '}';
 }
 
-// Longest WriteSampleValue output: a sign, 17 digits, up to 308 zeros before the point.
-constexpr size_t kMaxValueChars = 330;
+// Longest WriteSampleValue output: a sign, "0.", 323 zeros and 17 digits (subnormals), or a
+// sign and 309 digits (DBL_MAX).
+constexpr size_t kMaxValueChars = 1 + 2 + 323 + 17;
 
 // Writes what AppendSampleValue appends; returns the end.
 char* WriteSampleValue(char* p, double v) {

@@ -48,6 +48,7 @@ TEST(QueryJsonTest, SampleValuesUseGosShortestFixedNotation) {
   EXPECT_EQ(Value(1e301), "1" + std::string(301, '0'));
   EXPECT_EQ(Value(std::numeric_limits<double>::max()), "17976931348623157" + std::string(292, '0'));
   EXPECT_EQ(Value(5e-324), "0." + std::string(323, '0') + "5");
+  EXPECT_EQ(Value(-2.2250738585072009e-308), "-0." + std::string(307, '0') + "2225073858507201");
   EXPECT_EQ(Value(-123.456), "-123.456");
   EXPECT_EQ(Value(0), "0");
   EXPECT_EQ(Value(1700000000.5), "1700000000.5");
@@ -76,6 +77,15 @@ TEST(QueryJsonTest, EachResultTypeHasPrometheusShape) {
   EXPECT_EQ(Data(m), R"({"resultType":"matrix","result":[)"
                      R"({"metric":{"job":"a"},"values":[[0,"1"],[15,"2.5"]]}]})");
   EXPECT_EQ(Data(query::Vector{}), R"({"resultType":"vector","result":[]})");
+  // The longest values, as points (formatted in a fixed buffer): a negative subnormal with
+  // 16 digits and the largest double.
+  query::Matrix extremes = {
+      {L({}), {{-1, -2.2250738585072009e-308}, {1, -std::numeric_limits<double>::max()}}}};
+  EXPECT_EQ(Data(extremes), R"({"resultType":"matrix","result":[{"metric":{},"values":[)"
+                            R"([-0.001,"-0.)" +
+                                std::string(307, '0') +
+                                R"(2225073858507201"],[0.001,"-17976931348623157)" +
+                                std::string(292, '0') + R"("]]}]})");
 }
 
 // Prometheus 2.42 answers vector(1) at time=1700000000.05 with "value":[1700000000.050,"1"]
