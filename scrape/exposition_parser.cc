@@ -199,10 +199,44 @@ bool DecimalToDouble(std::string_view s, const Decimal& d, double* out) {
   return ec == std::errc() && ptr == last;
 }
 
+// Clinger's fast path for the common case, [+-] digits [. digits] with at most 15 digits:
+// the digits are an integer m < 2^53 and the divisor 10^k (k <= 15) is exact too, so one
+// IEEE division gives the correctly rounded value, the same double as from_chars. False
+// (nothing stored) for anything else, which the full parse then handles.
+bool ParseShortDecimal(std::string_view s, double* out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  constexpr int kMaxDigits = 15;
+  size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  uint64_t m = 0;
+  int digits = 0;
+  int frac = -1;  // digits after the point; -1 before it
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (IsDigit(c)) {
+      if (++digits > kMaxDigits) return false;
+      m = m * 10 + static_cast<uint64_t>(c - '0');
+      if (frac >= 0) ++frac;
+    } else if (c == '.' && frac < 0) {
+      frac = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0) return false;
+  double d = static_cast<double>(m);
+  if (frac > 0) d /= kPow10[frac];
+  *out = negative ? -d : d;
+  return true;
+}
+
 }  // namespace
 
 bool ParseFloatValue(std::string_view s, double* out) {
   if (s.empty()) return false;
+  if (ParseShortDecimal(s, out)) return true;
   std::string_view body = s;
   bool negative = false;
   if (body[0] == '+' || body[0] == '-') {

@@ -222,8 +222,9 @@ class Head {
     return options_.label_hash ? options_.label_hash(labels) : labels.Hash();
   }
 
-  // The series for ref, or nullptr. The caller holds the ref's data stripe (any mode)
-  // or the map stripe of its labels.
+  // The series for ref, or nullptr. The caller holds the ref's data stripe (any mode) or
+  // the map stripe of its labels, or is in a transaction (EnterTransaction), which keeps the
+  // series alive but lets it read only what HeadSeries allows without the lock.
   HeadSeries* Lookup(SeriesRef ref) const;
   // Under the map stripe: the ref of labels or 0.
   SeriesRef FindLocked(const MapStripe& ms, uint64_t hash, const Labels& labels) const;

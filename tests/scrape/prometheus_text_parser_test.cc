@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
+
+#include "scrape/exposition_syntax.h"
 
 namespace andon::scrape {
 namespace {
@@ -113,6 +117,29 @@ TEST(PrometheusTextParserTest, ParsesSpecialAndUnusualFloats) {
     One o(std::string("m ") + c.text + "\n");
     ASSERT_EQ(o.e, ExpositionEntry::kSeries) << c.text << ": " << o.p.status().message();
     EXPECT_EQ(std::bit_cast<uint64_t>(o.p.value()), std::bit_cast<uint64_t>(c.want)) << c.text;
+  }
+}
+
+// Short decimals take a fast path (one exact division); it must give from_chars's double.
+TEST(PrometheusTextParserTest, ShortDecimalsParseBitExactLikeFromChars) {
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 200000; ++i) {
+    std::string text;
+    if (rng() % 4 == 0) text += rng() % 2 == 0 ? '-' : '+';
+    const int digits = 1 + static_cast<int>(rng() % 17);
+    const int point = static_cast<int>(rng() % (digits + 2)) - 1;  // -1: none
+    for (int d = 0; d < digits; ++d) {
+      if (d == point) text += '.';
+      text += static_cast<char>('0' + rng() % 10);
+    }
+    if (point == digits) text += '.';
+    double want = 0;
+    const char* first = text.data() + (text[0] == '+' ? 1 : 0);
+    auto [ptr, ec] = std::from_chars(first, text.data() + text.size(), want);
+    ASSERT_TRUE(ec == std::errc() && ptr == text.data() + text.size()) << text;
+    double got = 0;
+    ASSERT_TRUE(syntax::ParseFloatValue(text, &got)) << text;
+    ASSERT_EQ(std::bit_cast<uint64_t>(got), std::bit_cast<uint64_t>(want)) << text;
   }
 }
 
