@@ -259,6 +259,8 @@ class ScrapeClient::Impl : public std::enable_shared_from_this<ScrapeClient::Imp
     co_await http::async_read(stream, buffer_, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return TransportError(ec, "read");
+    // The 64 KiB are held only during a scrape, not by each idle target in between.
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
     content_type_ = std::string(res[http::field::content_type]);
     auto encoding = res[http::field::content_encoding];
     gzipped_ = beast::iequals(encoding, "gzip");
