@@ -523,23 +523,15 @@ bool ChunkIterator::ReadChangedValue() {
   if (s.decimal) {
     int r = RiceParam(s);
     uint64_t u;
-    uint64_t peek;
-    // The common code in one read: the quotient's ones, its 0 and r remainder bits.
-    if (r_.Peek57(&peek)) {
-      const int q = std::countl_one(peek);
-      if (q < kMaxQuotient && q + 1 + r <= 57) {
-        u = static_cast<uint64_t>(q) << r;
-        if (r > 0) u |= (peek << (q + 1)) >> (64 - r);
-        r_.Skip(q + 1 + r);
-        uint64_t d = Prediction(s) + static_cast<uint64_t>(UnZigZag(u));
-        UpdateRice(s, u);
-        UpdateDecimal(s, s.m + d, d);
-        s.bits = std::bit_cast<uint64_t>(ScaledToDouble(s.scale, s.m));
-        return true;
-      }
-    }
-    int ones = r_.ReadUnary(kMaxQuotient);
-    if (ones < kMaxQuotient) {
+    uint64_t peek = 0;
+    int q = kMaxQuotient;
+    if (r_.Peek57(&peek)) q = std::countl_one(peek);
+    if (q < kMaxQuotient && q + 1 + r <= 57) {
+      // The common code in one read: the quotient's ones, its 0 and r remainder bits.
+      u = static_cast<uint64_t>(q) << r;
+      if (r > 0) u |= (peek << (q + 1)) >> (64 - r);
+      r_.Skip(q + 1 + r);
+    } else if (int ones = r_.ReadUnary(kMaxQuotient); ones < kMaxQuotient) {
       u = (static_cast<uint64_t>(ones) << r) | r_.ReadBits(r);
     } else {
       uint64_t esc = r_.ReadBits(2);

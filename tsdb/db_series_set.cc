@@ -39,11 +39,8 @@ class SharedSamplesIterator final : public SeriesIterator {
   andon::Sample At() const override { return (*s_)[pos_]; }
   Status Err() const override { return Status::Ok(); }
   bool ReadAll(std::vector<andon::Sample>* out) override {
-    size_t from = pos_ == kBefore ? 0 : pos_ + 1;
-    if (from < s_->size()) {
-      out->insert(out->end(), s_->begin() + static_cast<std::ptrdiff_t>(from), s_->end());
-    }
-    pos_ = s_->size();
+    const std::span<const andon::Sample> rest = *TakeAll();
+    out->insert(out->end(), rest.begin(), rest.end());
     return true;
   }
   std::optional<std::span<const andon::Sample>> TakeAll() override {
@@ -293,20 +290,12 @@ DbSeriesSet::DbSeriesSet(const Head* head, const RocksDbStore* store,
                          std::shared_ptr<const Tombstones> tombstones, std::vector<Group> groups,
                          int64_t mint, int64_t maxt, Status err, boost::asio::thread_pool* pool,
                          int pool_threads)
-    : err_(std::move(err)) {
-  if (pool != nullptr && pool_threads > 0) {
-    ahead_ = std::make_shared<ReadAhead>(head, store, std::move(tombstones), std::move(groups),
-                                         mint, maxt, pool, pool_threads);
-    loader_.emplace(ahead_->NewLoader());
-  } else {
-    tombstones_ = std::move(tombstones);
-    groups_ = std::move(groups);
-    loader_.emplace(head, store, tombstones_.get(), mint, maxt);
-  }
-}
+    : ahead_(std::make_shared<ReadAhead>(head, store, std::move(tombstones), std::move(groups),
+                                         mint, maxt, pool, pool == nullptr ? 0 : pool_threads)),
+      loader_(ahead_->NewLoader()),
+      err_(std::move(err)) {}
 
 DbSeriesSet::~DbSeriesSet() {
-  if (ahead_ == nullptr) return;
   std::unique_lock lock(ahead_->mu);
   ahead_->stop = true;
   ahead_->cv.wait(lock, [&] { return ahead_->running == 0; });
@@ -319,26 +308,6 @@ std::unique_ptr<SeriesIterator> DbSeriesSet::Current::Iterator() const {
 
 bool DbSeriesSet::Next() {
   if (!err_.ok()) return false;
-  if (ahead_ != nullptr) return NextLoaded();
-  while (next_ < groups_.size()) {
-    const Group& g = groups_[next_++];
-    // Reuse the previous series' buffer unless an iterator handed out still reads it.
-    if (current_.samples_ == nullptr || current_.samples_.use_count() > 1) {
-      current_.samples_ = std::make_shared<std::vector<andon::Sample>>();
-    }
-    if (Status st = loader_->Load(g, current_.samples_.get()); !st.ok()) {
-      err_ = st;
-      return false;
-    }
-    if (current_.samples_->empty()) continue;
-    current_.labels_ = &g.labels;
-    return true;
-  }
-  loader_.reset();  // unpin the store's files as soon as the set is read
-  return false;
-}
-
-bool DbSeriesSet::NextLoaded() {
   ReadAhead& a = *ahead_;
   for (;;) {
     if (a.reading) {
@@ -362,7 +331,7 @@ bool DbSeriesSet::NextLoaded() {
       a.reading = false;
     }
     if (next_ == a.groups.size()) {
-      loader_.reset();
+      loader_.reset();  // unpin the store's files as soon as the set is read
       return false;
     }
     std::unique_lock lock(a.mu);

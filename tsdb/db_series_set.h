@@ -69,7 +69,7 @@ inline constexpr size_t kMaxBatchGroups = 64;
 inline constexpr size_t kReadAheadMaxSamples = 1024 * 1024;
 
 // A forward-only set over groups (sorted by labels), loaded ahead by up to `pool_threads`
-// tasks on `pool`; without a pool, every group is loaded by the reader on Next(). Not
+// tasks on `pool`; without a pool the reader loads every batch itself on Next(). Not
 // thread-safe (one reader, as every SeriesSet); must not outlive head or store (on
 // destruction it waits for the batches being loaded; tasks queued later do nothing).
 class DbSeriesSet final : public SeriesSet {
@@ -94,13 +94,9 @@ class DbSeriesSet final : public SeriesSet {
   };
   struct ReadAhead;  // shared with the pool's tasks
 
-  bool NextLoaded();  // Next() with a pool
-
-  std::shared_ptr<ReadAhead> ahead_;   // null without a pool
-  std::optional<GroupLoader> loader_;  // without a pool
-  std::shared_ptr<const Tombstones> tombstones_;
-  std::vector<Group> groups_;  // without a pool (else in ahead_)
-  size_t next_ = 0;            // the next group (without a pool) or batch entry (with one)
+  std::shared_ptr<ReadAhead> ahead_;
+  std::optional<GroupLoader> loader_;  // the reader's own, for the batches it loads
+  size_t next_ = 0;                    // the next group
   Status err_;
   Current current_;
 };

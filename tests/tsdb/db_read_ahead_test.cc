@@ -47,6 +47,15 @@ void Fill(Db& db, int series, int steps) {
   ASSERT_TRUE(app->Commit().ok());
 }
 
+// A Db with `threads` read threads, filled as above.
+std::unique_ptr<Db> FilledDb(const TempDir& tmp, int threads, int series, int steps) {
+  auto db = Db::Open(tmp.path(), WithReadThreads(threads));
+  EXPECT_TRUE(db.ok()) << db.status().message();
+  if (!db.ok()) return nullptr;
+  Fill(**db, series, steps);
+  return std::move(db).value();
+}
+
 // Reopens the same data with `threads` read threads and reads it over three ranges.
 std::vector<Dump> ReadWith(const std::string& dir, int threads) {
   auto db = Db::Open(dir, WithReadThreads(threads));
@@ -59,11 +68,7 @@ std::vector<Dump> ReadWith(const std::string& dir, int threads) {
 
 TEST(DbReadAheadTest, ReadThreadsYieldTheSameSeriesAndSamplesAsTheReaderAlone) {
   TempDir tmp;
-  {
-    auto db = Db::Open(tmp.path(), WithReadThreads(0));
-    ASSERT_TRUE(db.ok());
-    Fill(**db, 600, 2000);
-  }
+  ASSERT_NE(FilledDb(tmp, 0, 600, 2000), nullptr);
   const std::vector<Dump> alone = ReadWith(tmp.path(), 0);
   ASSERT_EQ(alone.size(), 3u);
   EXPECT_EQ(alone[0].size(), 600u);
@@ -77,13 +82,12 @@ TEST(DbReadAheadTest, ReadThreadsYieldTheSameSeriesAndSamplesAsTheReaderAlone) {
 // and its batch slot was reused for other series.
 TEST(DbReadAheadTest, IteratorsKeptWhileTheSetMovesOnStillReadTheirSeries) {
   TempDir tmp;
-  auto db = Db::Open(tmp.path(), WithReadThreads(2));
-  ASSERT_TRUE(db.ok());
-  Fill(**db, 800, 600);
-  const Dump expected = ReadAll(**db, std::vector{Re("__name__", "m")});
+  std::unique_ptr<Db> db = FilledDb(tmp, 2, 800, 600);
+  ASSERT_NE(db, nullptr);
+  const Dump expected = ReadAll(*db, std::vector{Re("__name__", "m")});
   ASSERT_EQ(expected.size(), 800u);
 
-  auto q = (*db)->NewQuerier();
+  auto q = db->NewQuerier();
   auto set = q->Select(std::vector{Re("__name__", "m")}, kMin, kMax);
   std::vector<std::pair<std::string, std::unique_ptr<SeriesIterator>>> kept;
   while (set->Next()) kept.emplace_back(set->At().labels().ToString(), set->At().Iterator());
@@ -98,13 +102,13 @@ TEST(DbReadAheadTest, IteratorsKeptWhileTheSetMovesOnStillReadTheirSeries) {
 }
 
 // Sets dropped after a few series, while the pool still loads their batches, wait for those
-// loads and leave nothing running: the Db then closes (ASan and TSan builds check the rest).
+// loads and leave the pool serving: a whole read afterwards still sees every series, and the
+// Db closes (ASan and TSan builds check the memory and the threads).
 TEST(DbReadAheadTest, SetsDroppedHalfReadLeaveNoLoadBehind) {
   TempDir tmp;
-  auto db = Db::Open(tmp.path(), WithReadThreads(2));
-  ASSERT_TRUE(db.ok());
-  Fill(**db, 1000, 300);
-  auto q = (*db)->NewQuerier();
+  std::unique_ptr<Db> db = FilledDb(tmp, 2, 1000, 300);
+  ASSERT_NE(db, nullptr);
+  auto q = db->NewQuerier();
   for (int round = 0; round < 50; ++round) {
     auto set = q->Select(std::vector{Re("__name__", "m")}, kMin, kMax);
     for (int i = 0; i < round % 5 && set->Next(); ++i) {
@@ -112,20 +116,20 @@ TEST(DbReadAheadTest, SetsDroppedHalfReadLeaveNoLoadBehind) {
     }
   }
   q.reset();
-  EXPECT_TRUE((*db)->Close().ok());
+  EXPECT_EQ(ReadAll(*db, std::vector{Re("__name__", "m")}).size(), 1000u);
+  EXPECT_TRUE(db->Close().ok());
 }
 
 // Four readers at once share two read threads while a writer appends: each reads every
 // series, in order, with the samples the writer had committed when its Select began or more.
 TEST(DbReadAheadTest, ConcurrentSelectsShareTheReadThreads) {
   TempDir tmp;
-  auto db = Db::Open(tmp.path(), WithReadThreads(2));
-  ASSERT_TRUE(db.ok());
-  Fill(**db, 400, 400);
-  const Dump before = ReadAll(**db, std::vector{Re("__name__", "m")});
+  std::unique_ptr<Db> db = FilledDb(tmp, 2, 400, 400);
+  ASSERT_NE(db, nullptr);
+  const Dump before = ReadAll(*db, std::vector{Re("__name__", "m")});
   std::atomic<bool> stop{false};
   std::thread writer([&] {
-    auto app = (*db)->NewAppender();
+    auto app = db->NewAppender();
     for (int k = 400; !stop.load(); ++k) {
       for (int i = 0; i < 400; i += 3) {
         if (!app->Append(0, SeriesLabels(i), int64_t{k} * 15000, k).ok()) return;
@@ -138,7 +142,7 @@ TEST(DbReadAheadTest, ConcurrentSelectsShareTheReadThreads) {
   for (int r = 0; r < 4; ++r) {
     readers.emplace_back([&, r] {
       for (int round = 0; round < 5; ++round) {
-        const Dump now = ReadAll(**db, std::vector{Re("__name__", "m")});
+        const Dump now = ReadAll(*db, std::vector{Re("__name__", "m")});
         if (now.size() != before.size()) ++mismatches[r];
         for (const auto& [labels, samples] : before) {
           auto it = now.find(labels);
